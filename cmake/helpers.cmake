@@ -1,12 +1,18 @@
 # Small helpers shared by every target.
 
-# headstart_system_headers(<target> <subdir>...): make the header-only packages installed by apt
+# headstart_system_headers(<target> [PUBLIC] <subdir>...): make the header-only packages installed by apt
 # under /usr/include/<subdir> (catch2, nlohmann) visible to <target>. Cross and Emscripten builds
 # must not see /usr/include as a whole (it holds the host's libc headers), so each package is
 # exposed through its own symlink in the build tree.
 function(headstart_system_headers target)
   set(dir "${CMAKE_BINARY_DIR}/system_headers")
-  foreach(sub IN LISTS ARGN)
+  set(scope PRIVATE)
+  set(subs ${ARGN})
+  if(subs AND "${ARGV1}" STREQUAL "PUBLIC")
+    set(scope PUBLIC)
+    list(REMOVE_AT subs 0)
+  endif()
+  foreach(sub IN LISTS subs)
     find_path(_hs_${sub}_root NAMES ${sub} PATHS /usr/include NO_DEFAULT_PATH NO_CMAKE_FIND_ROOT_PATH)
     if(NOT _hs_${sub}_root)
       message(FATAL_ERROR "/usr/include/${sub} not found: run scripts/setup first")
@@ -14,7 +20,7 @@ function(headstart_system_headers target)
     file(MAKE_DIRECTORY "${dir}")
     file(CREATE_LINK "${_hs_${sub}_root}/${sub}" "${dir}/${sub}" SYMBOLIC)
   endforeach()
-  target_include_directories(${target} SYSTEM PRIVATE "${dir}")
+  target_include_directories(${target} SYSTEM ${scope} "${dir}")
 endfunction()
 
 # headstart_embed_text(<out_header> <namespace> <file>...): turn text files (shaders) into a header
