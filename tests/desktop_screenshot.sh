@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# Runs the desktop app in a real window under Xvfb for 600 frames, then checks what it drew:
+# Runs the desktop app in a real window under Xvfb for FRAMES frames, then checks what it drew:
 # the app's own PNG of the framebuffer, an X-side grab of the screen, and the app's state JSON.
+#   desktop_screenshot.sh OUT_DIR FRAMES APP [EMULATOR...]   (the arm64 build runs it under qemu)
 set -euo pipefail
-app="$1"; out="$2"
+out="$1"; frames="$2"; app="$3"; shift 3
+run="${*:+$* }$app"
 mkdir -p "$out"
 png="$out/desktop.png"; grab="$out/desktop-xgrab.png"; state="$out/desktop-state.json"
 rm -f "$png" "$grab" "$state"
 
-# The app renders 600 frames and writes its framebuffer; meanwhile `import` grabs the X screen
+# The app renders FRAMES frames and writes its framebuffer; meanwhile `import` grabs the X screen
 # until the window shows something (the first grabs may come before its first frame).
 xvfb-run -a -s "-screen 0 1280x800x24" bash -c "
-  '$app' --size 1280x800 --frames 600 --screenshot '$png' --state '$state' &
+  $run --size 1280x800 --frames $frames --screenshot '$png' --state '$state' &
   pid=\$!
-  for i in \$(seq 1 100); do
+  for i in \$(seq 1 600); do
     if xwininfo -root -tree 2>/dev/null | grep -q '\"Headstart\"'; then
       import -window root '$grab'
       [ \$(identify -format '%k' '$grab') -ge 50 ] && break
@@ -35,5 +37,5 @@ for f in "$png" "$grab"; do
 done
 cat "$state"
 grep -q '"shader_ok":true' "$state" || fail "the backdrop shader did not build"
-grep -q '"frames":600' "$state" || fail "the app did not render 600 frames"
+grep -q "\"frames\":$frames" "$state" || fail "the app did not render $frames frames"
 echo "desktop screenshot ok: $png"

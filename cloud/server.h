@@ -1,0 +1,94 @@
+// cloud/server.h — headstart-cloud: an OpenAI-compatible continuation server on a local μLM.
+//
+//   GET  /health                 {"status":"ok", ...}
+//   GET  /v1/models              the one model it serves
+//   POST /v1/chat/completions    chat mode (messages; a trailing assistant message is continued)
+//   POST /v1/completions         prefill mode (a raw ChatML prompt that ends inside the answer)
+//   GET  /*                      the web page (--web DIR), with COOP/COEP for onnxruntime-web threads
+//
+// Both POSTs stream (SSE, `data: {...}` then `data: [DONE]`) or answer whole. Latency is injected
+// per request from a profile. Bad JSON, oversize bodies, unknown models and bad fields get
+// OpenAI-style errors ({"error":{"message","type","param","code"}}). Generation is bounded by
+// max_concurrency; a request that cannot get a slot within queue_timeout_ms gets 429.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cloud/latency.h"
+#include "core/result.h"
+
+namespace httplib { class Server; }
+
+namespace headstart {
+
+// What to continue, normalised from either endpoint.
+struct ContinuationTask {
+    std::string system;      // system prompt ("" if none)
+    std::string question;    // the last user message
+    std::string opener;      // assistant text already shown, to be continued ("" = answer afresh)
+    int max_tokens = 128;
+    double temperature = 0.0;
+    double top_p = 1.0;
+    unsigned long long seed = 0;
+    std::vector<std::string> stop;
+    std::string forced_verdict;  // "continue" / "pivot" / "rewrite" from "headstart_verdict", else ""
+};
+
+// Produces the continuation piece by piece; emit() returns false when the client has gone.
+class Continuator {
+public:
+    virtual ~Continuator() = default;
+    // finish_reason out: "stop" or "length". An Error becomes a 400 (e.g. prompt too long).
+    virtual Status generate(const ContinuationTask& task, const std::function<bool(std::string_view)>& emit,
+                            std::string* finish_reason) = 0;
+};
+
+struct CloudServerOptions {
+    std::string host = "127.0.0.1";
+    int port = 8088;                  // 0: any free port (see bound_port())
+    std::string model_name = "headstart-cloud";
+    LatencyProfile latency;
+    int max_concurrency = 2;
+    int queue_timeout_ms = 2000;
+    size_t max_body_bytes = 64 * 1024;
+    int max_tokens_cap = 512;
+    std::string web_dir;              // "" = no page
+    bool allow_faults = false;        // honour X-Headstart-Fault (tests only)
+    unsigned long long seed = 42;
+};
+
+class CloudServer {
+public:
+    using Factory = std::function<Result<std::unique_ptr<Continuator>>()>;
+    CloudServer(CloudServerOptions options, Factory factory);
+    ~CloudServer();
+
+    Status bind();       // opens the socket (port 0 picks one)
+    int bound_port() const { return port_; }
+    void run();          // serves until stop(); call after bind()
+    void stop();
+
+private:
+    struct Slot;
+    std::unique_ptr<Slot> acquire();          // nullptr when busy past the queue timeout
+    void release(std::unique_ptr<Slot> slot);
+    void routes();
+
+    CloudServerOptions options_;
+    Factory factory_;
+    std::unique_ptr<httplib::Server> server_;
+    int port_ = 0;
+    std::mutex mutex_;
+    std::condition_variable slot_free_;
+    std::vector<std::unique_ptr<Slot>> idle_;
+    int in_use_ = 0;
+    unsigned long long requests_ = 0;
+};
+
+}  // namespace headstart

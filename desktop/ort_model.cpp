@@ -1,0 +1,188 @@
+// desktop/ort_model.cpp — see ort_model.h.
+#include "desktop/ort_model.h"
+
+#include <onnxruntime_cxx_api.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+namespace headstart {
+namespace {
+
+// ORT wants one environment per process; it outlives every session.
+Ort::Env& ort_env() {
+    static Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "headstart");
+    return env;
+}
+
+class OrtModel final : public LanguageModel {
+public:
+    OrtModel(std::unique_ptr<Ort::Session> session, ModelInfo info, std::vector<std::string> input_names,
+             std::vector<std::string> output_names, std::map<size_t, size_t> past_index)
+        : session_(std::move(session)), info_(std::move(info)),
+          input_names_(std::move(input_names)), output_names_(std::move(output_names)),
+          past_index_(std::move(past_index)),
+          memory_(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault)) {
+        for (const auto& n : input_names_) input_ptrs_.push_back(n.c_str());
+        for (const auto& n : output_names_) output_ptrs_.push_back(n.c_str());
+        logits_.resize(static_cast<size_t>(info_.vocab_size));
+    }
+
+    const ModelInfo& info() const override { return info_; }
+    const std::vector<float>& logits() const override { return logits_; }
+    int past_length() const override { return past_; }
+
+    Status prefill(const std::vector<int>& prompt) override {
+        if (prompt.empty()) return Error{"prefill needs at least one token"};
+        past_ = 0;
+        past_values_.clear();
+        return run(prompt);
+    }
+
+    Status step(int token) override {
+        if (past_values_.empty()) return Error{"step() before prefill()"};
+        return run({token});
+    }
+
+private:
+    Status run(const std::vector<int>& tokens) {
+        for (int t : tokens)
+            if (t < 0 || t >= info_.vocab_size)
+                return Error{"token id " + std::to_string(t) + " is outside the vocabulary (" +
+                             std::to_string(info_.vocab_size) + ")"};
+        const int64_t seq = static_cast<int64_t>(tokens.size());
+        ids_.assign(tokens.begin(), tokens.end());
+        positions_.resize(tokens.size());
+        for (size_t i = 0; i < tokens.size(); ++i) positions_[i] = past_ + static_cast<int64_t>(i);
+        mask_.assign(static_cast<size_t>(past_ + seq), 1);
+
+        std::vector<Ort::Value> inputs;
+        inputs.reserve(input_names_.size());
+        const int64_t ids_shape[2] = {1, seq};
+        const int64_t mask_shape[2] = {1, past_ + seq};
+        for (size_t i = 0; i < input_names_.size(); ++i) {
+            const std::string& name = input_names_[i];
+            if (name == "input_ids") {
+                inputs.push_back(Ort::Value::CreateTensor<int64_t>(memory_, ids_.data(), ids_.size(), ids_shape, 2));
+            } else if (name == "attention_mask") {
+                inputs.push_back(Ort::Value::CreateTensor<int64_t>(memory_, mask_.data(), mask_.size(), mask_shape, 2));
+            } else if (name == "position_ids") {
+                inputs.push_back(Ort::Value::CreateTensor<int64_t>(memory_, positions_.data(), positions_.size(), ids_shape, 2));
+            } else if (past_values_.empty()) {  // a past_key_values.* input at the start: empty
+                const int64_t shape[4] = {1, info_.n_kv_heads, 0, info_.head_dim};
+                inputs.push_back(Ort::Value::CreateTensor<float>(allocator_, shape, 4));
+            } else {
+                inputs.push_back(std::move(past_values_[past_index_.at(i)]));
+            }
+        }
+        std::vector<Ort::Value> outputs;
+        try {
+            outputs = session_->Run(Ort::RunOptions{nullptr}, input_ptrs_.data(), inputs.data(), inputs.size(),
+                                    output_ptrs_.data(), output_ptrs_.size());
+        } catch (const Ort::Exception& e) {
+            past_values_.clear();
+            return Error{std::string("ONNX Runtime failed to run ") + info_.path + ": " + e.what()};
+        }
+        // logits [1, seq, vocab]: keep the last position.
+        const float* all = outputs[0].GetTensorData<float>();
+        const float* last = all + static_cast<size_t>(seq - 1) * info_.vocab_size;
+        std::copy(last, last + info_.vocab_size, logits_.begin());
+        // present.* become the next run's past_key_values.* (same order, see load).
+        past_values_.clear();
+        for (size_t o = 1; o < outputs.size(); ++o) past_values_.push_back(std::move(outputs[o]));
+        past_ += seq;
+        return Ok{};
+    }
+
+    std::unique_ptr<Ort::Session> session_;
+    ModelInfo info_;
+    std::vector<std::string> input_names_, output_names_;  // outputs: logits, then present.* in past order
+    std::vector<const char*> input_ptrs_, output_ptrs_;
+    std::map<size_t, size_t> past_index_;  // input index -> index into past_values_
+    Ort::MemoryInfo memory_;
+    Ort::AllocatorWithDefaultOptions allocator_;
+    std::vector<int64_t> ids_, positions_, mask_;
+    std::vector<Ort::Value> past_values_;
+    std::vector<float> logits_;
+    int64_t past_ = 0;
+};
+
+bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
+
+}  // namespace
+
+Result<std::unique_ptr<LanguageModel>> load_ort_model(const std::string& path, const OrtModelOptions& options) {
+    if (!file_exists(path)) return Error{"model file not found: " + path};
+    Ort::SessionOptions so;
+    so.SetIntraOpNumThreads(options.threads);
+    so.SetInterOpNumThreads(1);
+    so.SetExecutionMode(ORT_SEQUENTIAL);
+    so.SetGraphOptimizationLevel(options.optimize ? GraphOptimizationLevel::ORT_ENABLE_ALL
+                                                  : GraphOptimizationLevel::ORT_DISABLE_ALL);
+    std::unique_ptr<Ort::Session> session;
+    try {
+        session = std::make_unique<Ort::Session>(ort_env(), path.c_str(), so);
+    } catch (const Ort::Exception& e) {
+        return Error{"cannot load model " + path + " (not a valid ONNX model?): " + e.what()};
+    }
+
+    ModelInfo info;
+    info.path = path;
+    Ort::AllocatorWithDefaultOptions alloc;
+    std::vector<std::string> inputs;
+    std::map<std::string, size_t> input_at;
+    for (size_t i = 0; i < session->GetInputCount(); ++i) {
+        inputs.push_back(session->GetInputNameAllocated(i, alloc).get());
+        input_at[inputs.back()] = i;
+    }
+    if (!input_at.count("input_ids"))
+        return Error{"model " + path + " has no input_ids input: not a decoder of the Optimum layout"};
+    info.has_attention_mask = input_at.count("attention_mask") > 0;
+    info.has_position_ids = input_at.count("position_ids") > 0;
+
+    // Layers: past_key_values.{i}.key / .value for i = 0.., each with a matching present output.
+    std::vector<std::string> outputs = {"logits"};
+    std::map<size_t, size_t> past_index;
+    for (int layer = 0;; ++layer) {
+        const std::string k = "past_key_values." + std::to_string(layer) + ".key";
+        const std::string v = "past_key_values." + std::to_string(layer) + ".value";
+        if (!input_at.count(k)) break;
+        if (!input_at.count(v)) return Error{"model " + path + " has " + k + " but no " + v};
+        for (const std::string& name : {k, v}) {
+            past_index[input_at[name]] = outputs.size() - 1;
+            outputs.push_back("present" + name.substr(std::string("past_key_values").size()));
+        }
+        if (layer == 0) {
+            auto shape = session->GetInputTypeInfo(input_at[k]).GetTensorTypeAndShapeInfo().GetShape();
+            if (shape.size() != 4 || shape[1] <= 0 || shape[3] <= 0)
+                return Error{"model " + path + ": " + k + " must be [batch, kv_heads, past, head_dim] with fixed kv_heads and head_dim"};
+            info.n_kv_heads = static_cast<int>(shape[1]);
+            info.head_dim = static_cast<int>(shape[3]);
+        }
+        info.n_layers = layer + 1;
+    }
+    if (info.n_layers == 0)
+        return Error{"model " + path + " has no past_key_values inputs: export it with a KV cache"};
+    for (size_t i = 0; i < inputs.size(); ++i)
+        if (!past_index.count(i) && inputs[i] != "input_ids" && inputs[i] != "attention_mask" &&
+            inputs[i] != "position_ids")
+            return Error{"model " + path + " has an input Headstart does not know how to feed: " + inputs[i]};
+
+    std::map<std::string, bool> has_output;
+    for (size_t i = 0; i < session->GetOutputCount(); ++i) has_output[session->GetOutputNameAllocated(i, alloc).get()] = true;
+    for (const auto& o : outputs)
+        if (!has_output.count(o)) return Error{"model " + path + " has no output " + o};
+    auto logits_shape = session->GetOutputTypeInfo(0).GetTensorTypeAndShapeInfo().GetShape();
+    for (size_t i = 0; i < session->GetOutputCount(); ++i)
+        if (std::string(session->GetOutputNameAllocated(i, alloc).get()) == "logits")
+            logits_shape = session->GetOutputTypeInfo(i).GetTensorTypeAndShapeInfo().GetShape();
+    if (logits_shape.size() != 3 || logits_shape[2] <= 0)
+        return Error{"model " + path + ": logits must be [batch, seq, vocab] with a fixed vocab"};
+    info.vocab_size = static_cast<int>(logits_shape[2]);
+
+    return std::unique_ptr<LanguageModel>(std::make_unique<OrtModel>(
+        std::move(session), std::move(info), std::move(inputs), std::move(outputs), std::move(past_index)));
+}
+
+}  // namespace headstart

@@ -1,0 +1,149 @@
+// Real ONNX Runtime sessions on a real tiny μLM exported by training/make_fixture.py (ctest
+// fixture "tiny_model"; HEADSTART_FIXTURE_DIR points at its output).
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "desktop/ort_model.h"
+
+using namespace headstart;
+
+namespace {
+
+std::string fixture(const std::string& name) {
+    const char* dir = std::getenv("HEADSTART_FIXTURE_DIR");
+    REQUIRE(dir != nullptr);  // set by ctest; the fixture step builds the files
+    return std::string(dir) + "/" + name;
+}
+
+nlohmann::json reference() {
+    std::ifstream in(fixture("reference.json"));
+    REQUIRE(in.good());
+    return nlohmann::json::parse(in);
+}
+
+std::unique_ptr<LanguageModel> load(const std::string& name) {
+    auto model = load_ort_model(fixture(name));
+    INFO((model.ok() ? std::string() : model.error()));
+    REQUIRE(model.ok());
+    return std::move(model.value());
+}
+
+float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
+    REQUIRE(a.size() == b.size());
+    float m = 0;
+    for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(a[i] - b[i]));
+    return m;
+}
+
+int argmax(const std::vector<float>& v) {
+    return static_cast<int>(std::max_element(v.begin(), v.end()) - v.begin());
+}
+
+void write_file(const std::string& path, const std::string& bytes) {
+    std::ofstream(path, std::ios::binary) << bytes;
+}
+
+}  // namespace
+
+TEST_CASE("ort: the tiny model loads and its shape is read from the graph", "[ort]") {
+    const auto ref = reference();
+    auto model = load("tiny.onnx");
+    const ModelInfo& info = model->info();
+    CHECK(info.vocab_size == ref["vocab_size"].get<int>());
+    CHECK(info.n_layers == ref["n_layers"].get<int>());
+    CHECK(info.n_kv_heads == ref["n_kv_heads"].get<int>());
+    CHECK(info.head_dim == ref["head_dim"].get<int>());
+    CHECK(info.has_attention_mask);
+    CHECK(info.has_position_ids);
+}
+
+TEST_CASE("ort: prefill logits equal torch's", "[ort]") {
+    const auto ref = reference();
+    auto model = load("tiny.onnx");
+    const auto prompt = ref["prompt_ids"].get<std::vector<int>>();
+    REQUIRE(model->prefill(prompt).ok());
+    CHECK(model->past_length() == static_cast<int>(prompt.size()));
+    const auto expected = ref["prefill_last_logits"].get<std::vector<float>>();
+    CHECK(max_abs_diff(model->logits(), expected) < 1e-3f);
+}
+
+TEST_CASE("ort: step-by-step decode with the KV cache equals one prefill", "[ort]") {
+    const auto ref = reference();
+    auto model = load("tiny.onnx");
+    auto ids = ref["prompt_ids"].get<std::vector<int>>();
+    const auto greedy = ref["greedy_ids"].get<std::vector<int>>();
+    REQUIRE(model->prefill(ids).ok());
+    for (int t : greedy) {
+        REQUIRE(model->step(t).ok());
+        ids.push_back(t);
+    }
+    const std::vector<float> stepped = model->logits();
+    REQUIRE(model->prefill(ids).ok());
+    CHECK(model->past_length() == static_cast<int>(ids.size()));
+    CHECK(max_abs_diff(stepped, model->logits()) < 1e-4f);
+}
+
+TEST_CASE("ort: greedy decoding reproduces torch's continuation", "[ort]") {
+    const auto ref = reference();
+    auto model = load("tiny.onnx");
+    REQUIRE(model->prefill(ref["prompt_ids"].get<std::vector<int>>()).ok());
+    std::vector<int> got;
+    for (size_t i = 0; i < ref["greedy_ids"].size(); ++i) {
+        got.push_back(argmax(model->logits()));
+        REQUIRE(model->step(got.back()).ok());
+    }
+    CHECK(got == ref["greedy_ids"].get<std::vector<int>>());
+}
+
+TEST_CASE("ort: the int8 model stays close to the fp32 one", "[ort]") {
+    const auto ref = reference();
+    auto fp32 = load("tiny.onnx");
+    auto int8 = load("tiny-int8.onnx");
+    const auto prompt = ref["prompt_ids"].get<std::vector<int>>();
+    REQUIRE(fp32->prefill(prompt).ok());
+    REQUIRE(int8->prefill(prompt).ok());
+    const auto& a = fp32->logits();
+    const auto& b = int8->logits();
+    double dot = 0, na = 0, nb = 0;
+    for (size_t i = 0; i < a.size(); ++i) { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+    CHECK(dot / std::sqrt(na * nb) > 0.99);
+}
+
+TEST_CASE("ort: bad model files give a readable error, not a crash", "[ort]") {
+    SECTION("missing") {
+        auto m = load_ort_model("no/such/model.onnx");
+        REQUIRE_FALSE(m.ok());
+        CHECK_THAT(m.error(), Catch::Contains("not found") && Catch::Contains("no/such/model.onnx"));
+    }
+    SECTION("not ONNX at all") {
+        write_file("garbage.onnx", "this is not a protobuf \x01\x02\x03");
+        auto m = load_ort_model("garbage.onnx");
+        REQUIRE_FALSE(m.ok());
+        CHECK_THAT(m.error(), Catch::Contains("cannot load model"));
+    }
+    SECTION("truncated") {
+        std::ifstream in(fixture("tiny.onnx"), std::ios::binary);
+        std::stringstream all;
+        all << in.rdbuf();
+        write_file("truncated.onnx", all.str().substr(0, all.str().size() / 2));
+        auto m = load_ort_model("truncated.onnx");
+        REQUIRE_FALSE(m.ok());
+        CHECK_THAT(m.error(), Catch::Contains("truncated.onnx"));
+    }
+}
+
+TEST_CASE("ort: misuse is reported as an error", "[ort]") {
+    auto model = load("tiny.onnx");
+    CHECK_FALSE(model->step(1).ok());                       // no prefill yet
+    CHECK_FALSE(model->prefill({}).ok());                   // empty prompt
+    auto bad = model->prefill({model->info().vocab_size});  // outside the vocabulary
+    REQUIRE_FALSE(bad.ok());
+    CHECK_THAT(bad.error(), Catch::Contains("outside the vocabulary"));
+    REQUIRE(model->prefill({1, 2, 3}).ok());                // and it recovers
+    CHECK(model->step(4).ok());
+}

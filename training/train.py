@@ -1,0 +1,372 @@
+#!/usr/bin/python3
+"""Training: pretrain on all text, then fine-tune on assistant replies only; CPU or CUDA; resumable.
+
+Map of this file:
+  Stream         the memory-mapped shards of one stream/split written by data.py
+  lr_at()        per-phase schedule: linear warmup, cosine decay to min_lr_ratio * peak
+  evaluate()     held-out loss (token-weighted) over fixed windows of the val shards
+  train()        the loop: resume, progress lines, log.csv, periodic eval, checkpoints, summary.json
+  main()         CLI
+
+Phases (one global step counter):
+  pretrain  steps [0, pretrain_steps)          random windows of the `pretrain` stream, loss on every token
+  sft       steps [pretrain_steps, total)      windows starting at a conversation's first token in the
+                                              `sft` stream, loss only on assistant replies (+ their <|im_end|>)
+Files in --out RUN: ckpt.pt (latest; rerunning the same command resumes from it), log.csv (loss curve;
+eval rows carry val_*), summary.json, loss.png, tokenizer.json and data_manifest.json (copies).
+"""
+import argparse
+import csv
+import glob
+import json
+import math
+import os
+import shutil
+import sys
+import time
+
+import numpy as np
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # spinning OpenMP threads on a busy 2-core box: 10x slower
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from model import ModelConfig, Transformer  # noqa: E402
+from tokenizer import Tokenizer  # noqa: E402
+
+LOG_FIELDS = ["step", "phase", "lr", "loss", "tokens_seen", "tokens_per_s", "elapsed_s",
+              "val_pretrain_loss", "val_sft_loss"]
+
+
+class Stream:
+    """Shards {split}_NNN.bin (uint16 ids) + .mask.bin (uint8) + .starts.npy (document offsets)."""
+
+    def __init__(self, folder, split, eot_id=0):
+        self.eot_id = eot_id
+        self.shards = []
+        for path in sorted(glob.glob(os.path.join(folder, f"{split}_*.bin"))):
+            if path.endswith(".mask.bin") or os.path.getsize(path) == 0:
+                continue
+            stem = path[:-4]
+            ids = np.memmap(path, dtype=np.uint16, mode="r")
+            mask = np.memmap(stem + ".mask.bin", dtype=np.uint8, mode="r")
+            starts = np.load(stem + ".starts.npy")
+            self.shards.append((ids, mask, starts))
+        self.tokens = sum(len(s[0]) for s in self.shards)
+
+    def __bool__(self):
+        return self.tokens > 0
+
+    def window(self, shard, start, length):
+        """ids and loss mask of length+1 tokens from start; padded past the end (mask 0)."""
+        ids, mask, _ = self.shards[shard]
+        out_ids = np.full(length + 1, self.eot_id, dtype=np.int64)
+        out_mask = np.zeros(length + 1, dtype=np.int64)
+        chunk = slice(start, min(start + length + 1, len(ids)))
+        n = chunk.stop - chunk.start
+        out_ids[:n] = ids[chunk]
+        out_mask[:n] = mask[chunk]
+        return out_ids, out_mask
+
+    def sample(self, rng, n, length, at_doc_starts):
+        sizes = np.array([len(s[0]) for s in self.shards], dtype=np.float64)
+        picks = rng.choice(len(self.shards), size=n, p=sizes / sizes.sum())
+        rows = []
+        for shard in picks:
+            ids, _, starts = self.shards[shard]
+            if at_doc_starts:
+                start = int(starts[rng.integers(len(starts))])
+            else:
+                start = int(rng.integers(max(1, len(ids) - length - 1)))
+            rows.append(self.window(shard, start, length))
+        return batch_tensors(rows)
+
+    def eval_windows(self, length, max_windows, at_doc_starts):
+        """A fixed list of windows: consecutive ones (pretrain) or one per document start (sft)."""
+        out = []
+        for shard, (ids, _, starts) in enumerate(self.shards):
+            offsets = starts if at_doc_starts else range(0, max(1, len(ids) - 1), length)
+            for start in offsets:
+                out.append(self.window(shard, int(start), length))
+                if len(out) >= max_windows:
+                    return out
+        return out
+
+
+def batch_tensors(rows):
+    ids = torch.from_numpy(np.stack([r[0] for r in rows]))
+    mask = torch.from_numpy(np.stack([r[1] for r in rows]))
+    return ids[:, :-1], ids[:, 1:], mask[:, 1:]   # inputs, targets, loss mask of each target
+
+
+def lr_at(step, a):
+    """Learning rate at a global step: each phase warms up and decays on its own."""
+    if step < a.pretrain_steps:
+        s, n, peak, warm = step, a.pretrain_steps, a.lr, a.warmup
+    else:
+        s, n, peak, warm = step - a.pretrain_steps, a.sft_steps, a.sft_lr, a.sft_warmup
+    warm = min(warm, max(1, n // 10))
+    if s < warm:
+        return peak * (s + 1) / warm
+    progress = min(1.0, (s - warm) / max(1, n - warm))
+    low = peak * a.min_lr_ratio
+    return low + 0.5 * (peak - low) * (1 + math.cos(math.pi * progress))
+
+
+def masked_loss(model, x, y, m, reduction="mean"):
+    logits, _ = model(x)
+    y = y.masked_fill(m == 0, -1)
+    return F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-1,
+                           reduction=reduction)
+
+
+@torch.no_grad()
+def evaluate(model, windows, device, batch_size, autocast):
+    """Token-weighted mean loss over the windows (None when there are none)."""
+    if not windows:
+        return None
+    model.eval()
+    total, count = 0.0, 0
+    for i in range(0, len(windows), batch_size):
+        x, y, m = (t.to(device) for t in batch_tensors(windows[i:i + batch_size]))
+        with autocast():
+            total += masked_loss(model, x, y, m, reduction="sum").item()
+        count += int(m.sum())
+    model.train()
+    return total / max(1, count)
+
+
+def fmt_time(s):
+    s = int(max(0, s))
+    return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
+
+
+def save_checkpoint(path, state):
+    tmp = path + ".tmp"
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def plot_loss(log_path, out_png):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    rows = list(csv.DictReader(open(log_path)))
+    fig, ax = plt.subplots(figsize=(7, 4))
+    tr = [(int(r["step"]), float(r["loss"])) for r in rows if r["loss"]]
+    if tr:
+        ax.plot(*zip(*tr), label="train", lw=1)
+    for key, label in (("val_pretrain_loss", "held-out (all tokens)"), ("val_sft_loss", "held-out (replies)")):
+        pts = [(int(r["step"]), float(r[key])) for r in rows if r.get(key)]
+        if pts:
+            ax.plot(*zip(*pts), "o-", label=label, ms=3)
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss (nats/token)")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out_png, dpi=100)
+    plt.close(fig)
+
+
+def train(a, log=print):
+    torch.set_num_threads(a.threads)
+    device = a.device if a.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
+    os.makedirs(a.out, exist_ok=True)
+    manifest_path = os.path.join(a.data, "manifest.json")
+    if not os.path.exists(manifest_path):
+        raise SystemExit(f"{a.data} has no manifest.json: run training/data.py first")
+    manifest = json.load(open(manifest_path, encoding="utf-8"))
+    tok_path = a.tokenizer or manifest["tokenizer"]
+    tok = Tokenizer.load(tok_path)
+    run_tok = os.path.join(a.out, "tokenizer.json")
+    if os.path.abspath(tok_path) != os.path.abspath(run_tok):
+        shutil.copyfile(tok_path, run_tok)
+    shutil.copyfile(manifest_path, os.path.join(a.out, "data_manifest.json"))
+
+    cfg = ModelConfig.load(a.config)
+    if cfg.vocab_size != tok.vocab_size:
+        log(f"note: config {cfg.name} says vocab {cfg.vocab_size}, tokenizer has {tok.vocab_size}: using the tokenizer's")
+        cfg.vocab_size = tok.vocab_size
+    seq_len = min(a.seq_len or cfg.context_length, cfg.context_length)
+
+    pre_train = Stream(os.path.join(a.data, "pretrain"), "train", tok.eot_id)
+    pre_val = Stream(os.path.join(a.data, "pretrain"), "val", tok.eot_id)
+    sft_train = Stream(os.path.join(a.data, "sft"), "train", tok.eot_id)
+    sft_val = Stream(os.path.join(a.data, "sft"), "val", tok.eot_id)
+    if a.pretrain_steps and not pre_train:
+        raise SystemExit("the pretrain stream is empty")
+    if a.sft_steps and not sft_train:
+        log("note: no chat examples: skipping the sft phase")
+        a.sft_steps = 0
+    eval_sets = {"pretrain": pre_val.eval_windows(seq_len, a.eval_windows, False),
+                 "sft": sft_val.eval_windows(seq_len, a.eval_windows, True)}
+
+    torch.manual_seed(a.seed)
+    model = Transformer(cfg).to(device)
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=a.lr, betas=(0.9, 0.95),
+                            eps=1e-8, **({"fused": True} if device == "cuda" and "fused" in
+                                         torch.optim.AdamW.__init__.__code__.co_varnames else {}))
+    use_bf16 = device == "cuda" and torch.cuda.is_bf16_supported()
+    if device == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+
+    def autocast():
+        return torch.autocast("cuda", dtype=torch.bfloat16) if use_bf16 else torch.autocast("cpu", enabled=False)
+
+    ckpt_path = os.path.join(a.out, "ckpt.pt")
+    log_path = os.path.join(a.out, "log.csv")
+    step, tokens_seen, elapsed, heldout = 0, 0, 0.0, {}
+    if os.path.exists(ckpt_path) and not a.fresh:
+        ck = torch.load(ckpt_path, map_location=device)
+        if ck["config"] != cfg.to_dict():
+            raise SystemExit(f"{ckpt_path} was trained with another config; use --fresh or another --out")
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        step, tokens_seen, elapsed, heldout = ck["step"], ck["tokens_seen"], ck["elapsed_s"], ck.get("heldout", {})
+        log(f"resumed from {ckpt_path} at step {step}")
+    elif a.fresh and os.path.exists(log_path):
+        os.remove(log_path)
+    if not os.path.exists(log_path):
+        with open(log_path, "w", newline="") as f:
+            csv.writer(f).writerow(LOG_FIELDS)
+
+    train_model = torch.compile(model) if a.compile and hasattr(torch, "compile") else model
+    total_steps = a.pretrain_steps + a.sft_steps
+    tokens_per_step = a.batch_size * a.grad_accum * seq_len
+    log(f"model {cfg.name}: {model.num_parameters():,} parameters, vocab {cfg.vocab_size}, device {device}"
+        f"{' (bf16 autocast)' if use_bf16 else ''}, {a.threads if device == 'cpu' else ''}"
+        f"{' threads' if device == 'cpu' else ''}")
+    log(f"data: pretrain {pre_train.tokens:,} train / {pre_val.tokens:,} val tokens; "
+        f"sft {sft_train.tokens:,} train / {sft_val.tokens:,} val tokens")
+    log(f"plan: {a.pretrain_steps} pretrain + {a.sft_steps} sft steps, {tokens_per_step:,} tokens/step "
+        f"(batch {a.batch_size} x accum {a.grad_accum} x seq {seq_len})")
+
+    def state():
+        return {"model": model.state_dict(), "optimizer": opt.state_dict(), "config": cfg.to_dict(),
+                "step": step, "tokens_seen": tokens_seen, "elapsed_s": elapsed, "heldout": heldout,
+                "phase_steps": {"pretrain": min(step, a.pretrain_steps), "sft": max(0, step - a.pretrain_steps)},
+                "device": device, "args": vars(a), "tokenizer": "tokenizer.json",
+                "data_manifest": "data_manifest.json", "torch": torch.__version__}
+
+    def write_log(row):
+        with open(log_path, "a", newline="") as f:
+            csv.writer(f).writerow([row.get(k, "") for k in LOG_FIELDS])
+
+    def run_eval():
+        res = {}
+        for name, windows in eval_sets.items():
+            loss = evaluate(model, windows, device, a.batch_size, autocast)
+            if loss is not None:
+                res[name] = {"loss": round(loss, 5), "perplexity": round(math.exp(min(loss, 50)), 3),
+                             "windows": len(windows), "step": step}
+        heldout.update(res)
+        write_log({"step": step, "phase": "eval", "elapsed_s": round(elapsed, 1),
+                   "val_pretrain_loss": res.get("pretrain", {}).get("loss", ""),
+                   "val_sft_loss": res.get("sft", {}).get("loss", "")})
+        log("  held-out: " + ", ".join(f"{k} loss {v['loss']:.4f} (ppl {v['perplexity']:.2f})" for k, v in res.items()))
+
+    model.train()
+    recent = []  # (seconds, tokens) of recent steps, for tokens/s and ETA
+    try:
+        while step < total_steps:
+            phase = "pretrain" if step < a.pretrain_steps else "sft"
+            stream = pre_train if phase == "pretrain" else sft_train
+            lr = lr_at(step, a)
+            for g in opt.param_groups:
+                g["lr"] = lr
+            t0 = time.time()
+            rng = np.random.default_rng([a.seed, step])
+            loss_sum = 0.0
+            for _ in range(a.grad_accum):
+                x, y, m = (t.to(device, non_blocking=True) for t in stream.sample(rng, a.batch_size, seq_len, phase == "sft"))
+                with autocast():
+                    loss = masked_loss(train_model, x, y, m) / a.grad_accum
+                loss.backward()
+                loss_sum += loss.item()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), a.grad_clip)
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            if device == "cuda":
+                torch.cuda.synchronize()
+            dt = time.time() - t0
+            step += 1
+            elapsed += dt
+            tokens_seen += tokens_per_step
+            recent = (recent + [(dt, tokens_per_step)])[-50:]
+            if step % a.log_every == 0 or step == total_steps or step == 1:
+                secs = sum(r[0] for r in recent)
+                tps = sum(r[1] for r in recent) / max(secs, 1e-9)
+                eta = (total_steps - step) * secs / len(recent)
+                log(f"[{phase}] step {step}/{total_steps}  loss {loss_sum:.4f}  lr {lr:.2e}  {tps:,.0f} tok/s  "
+                    f"elapsed {fmt_time(elapsed)}  ETA {fmt_time(eta)}")
+                write_log({"step": step, "phase": phase, "lr": f"{lr:.3e}", "loss": round(loss_sum, 5),
+                           "tokens_seen": tokens_seen, "tokens_per_s": round(tps, 1), "elapsed_s": round(elapsed, 1)})
+            boundary = step == a.pretrain_steps or step == total_steps
+            if (a.eval_every and step % a.eval_every == 0) or boundary:
+                run_eval()
+            if (a.save_every and step % a.save_every == 0) or boundary:
+                save_checkpoint(ckpt_path, state())
+    except KeyboardInterrupt:
+        log(f"interrupted at step {step}: saving {ckpt_path} (rerun the same command to resume)")
+        save_checkpoint(ckpt_path, state())
+        raise SystemExit(130)
+
+    if not os.path.exists(ckpt_path):
+        save_checkpoint(ckpt_path, state())
+    summary = {"config": cfg.to_dict(), "parameters": model.num_parameters(), "steps": step,
+               "phase_steps": {"pretrain": min(step, a.pretrain_steps), "sft": max(0, step - a.pretrain_steps)},
+               "tokens_seen": tokens_seen, "train_seconds": round(elapsed, 1), "device": device,
+               "heldout": heldout, "data_sources": manifest.get("sources", []), "seq_len": seq_len}
+    with open(os.path.join(a.out, "summary.json"), "w", encoding="utf-8") as f:
+        json.dump(summary, f, indent=1, ensure_ascii=False)
+    plot_loss(log_path, os.path.join(a.out, "loss.png"))
+    log(f"done: {step} steps, {tokens_seen:,} tokens in {fmt_time(elapsed)}; wrote {a.out}")
+    return model, summary
+
+
+def parser():
+    p = argparse.ArgumentParser(description="Train a μLM (pretrain, then assistant-reply fine-tune).")
+    p.add_argument("--config", required=True, help="config name (tiny, 8m, 16m, 28m) or path")
+    p.add_argument("--data", required=True, help="folder written by data.py")
+    p.add_argument("--out", required=True, help="run folder (checkpoint, logs); an existing checkpoint is resumed")
+    p.add_argument("--tokenizer", help="tokenizer.json (default: the one in the data manifest)")
+    p.add_argument("--pretrain-steps", type=int, default=2000)
+    p.add_argument("--sft-steps", type=int, default=500)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--grad-accum", type=int, default=1)
+    p.add_argument("--seq-len", type=int, default=0, help="default: the config's context_length")
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--sft-lr", type=float, default=3e-4)
+    p.add_argument("--min-lr-ratio", type=float, default=0.1)
+    p.add_argument("--warmup", type=int, default=200)
+    p.add_argument("--sft-warmup", type=int, default=50)
+    p.add_argument("--weight-decay", type=float, default=0.1)
+    p.add_argument("--grad-clip", type=float, default=1.0)
+    p.add_argument("--eval-every", type=int, default=250)
+    p.add_argument("--eval-windows", type=int, default=200, help="held-out windows per stream")
+    p.add_argument("--save-every", type=int, default=250)
+    p.add_argument("--log-every", type=int, default=10)
+    p.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    p.add_argument("--threads", type=int, default=2, help="CPU threads (torch.set_num_threads)")
+    p.add_argument("--compile", action="store_true", help="torch.compile (torch >= 2, CUDA)")
+    p.add_argument("--seed", type=int, default=1337)
+    p.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint in --out")
+    return p
+
+
+def main(argv=None):
+    train(parser().parse_args(argv))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
