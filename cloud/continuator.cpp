@@ -141,8 +141,9 @@ Result<std::unique_ptr<Continuator>> make_model_continuator(const ModelContinuat
         std::ifstream in(card);
         if (in) {
             auto j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-            if (j.is_object() && j.contains("context_length") && j["context_length"].is_number_integer())
-                o.context_length = j["context_length"].get<int>();
+            const auto arch = j.is_object() && j.contains("architecture") ? j["architecture"] : j;
+            if (arch.is_object() && arch.contains("context_length") && arch["context_length"].is_number_integer())
+                o.context_length = arch["context_length"].get<int>();
         }
     }
     return std::unique_ptr<Continuator>(

@@ -29,6 +29,9 @@
 //     a μLM that never finishes a word (the cut may then fall inside a word).
 //
 // Words are counted as in words.h: a punctuation-only piece (" —", ",", "\n") never starts a word.
+// That is why on_token() takes no "starts_new_word" flag: the policy derives word starts from the
+// text itself. Tokenizer::starts_word(id) (leading whitespace) is true for every token that starts
+// a word here, but also for " —" and "\n", which would wrongly count as words.
 // Pieces are raw token bytes: a character split over two byte-level tokens is held back until it
 // is whole, so the opener text is always valid UTF-8.
 #pragma once

@@ -20,11 +20,14 @@ std::string fixture(const std::string& name) {
     return std::string(dir) + "/" + name;
 }
 
-nlohmann::json reference() {
-    std::ifstream in(fixture("reference.json"));
+nlohmann::json read_json(const std::string& name) {
+    std::ifstream in(fixture(name));
     REQUIRE(in.good());
     return nlohmann::json::parse(in);
 }
+
+// torch's side (training/make_fixture.py): model shape, prompt_ids, prefill_last_logits, greedy_ids.
+nlohmann::json reference() { return read_json("reference.json"); }
 
 std::unique_ptr<LanguageModel> load(const std::string& name) {
     auto model = load_ort_model(fixture(name));
@@ -51,13 +54,13 @@ void write_file(const std::string& path, const std::string& bytes) {
 }  // namespace
 
 TEST_CASE("ort: the tiny model loads and its shape is read from the graph", "[ort]") {
-    const auto ref = reference();
+    const auto arch = reference();
     auto model = load("tiny.onnx");
     const ModelInfo& info = model->info();
-    CHECK(info.vocab_size == ref["vocab_size"].get<int>());
-    CHECK(info.n_layers == ref["n_layers"].get<int>());
-    CHECK(info.n_kv_heads == ref["n_kv_heads"].get<int>());
-    CHECK(info.head_dim == ref["head_dim"].get<int>());
+    CHECK(info.vocab_size == arch["vocab_size"].get<int>());
+    CHECK(info.n_layers == arch["n_layers"].get<int>());
+    CHECK(info.n_kv_heads == arch["n_kv_heads"].get<int>());
+    CHECK(info.head_dim == arch["head_dim"].get<int>());
     CHECK(info.has_attention_mask);
     CHECK(info.has_position_ids);
 }

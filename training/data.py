@@ -25,7 +25,8 @@ prose chunk) ends with `<|endoftext|>`. There is no BOS token. The model is prom
 
 The mix (documented in manifest.json): every source has a weight, 1.0 unless `--mix mix.json` says
 otherwise ({"glob pattern": weight}, matched against the path relative to the data folder). A weight is
-a repeat count: 2.0 = every example twice, 0.5 = the half of the examples whose hash is lowest.
+a repeat count: 2.0 = every example twice (the copy a whole pass later), 0.5 = the half of the examples
+whose hash is lowest.
 Two streams are written:
   pretrain/  every example of every source (loss on all tokens)
   sft/       chat examples only, with a loss mask (loss on assistant replies only) and document starts
@@ -40,6 +41,7 @@ import gzip
 import hashlib
 import itertools
 import json
+import math
 import os
 import sys
 import time
@@ -411,17 +413,22 @@ def prepare(data_paths, tokenizer_path, out, heldout=0.02, mix_path=None, licens
     per_source = {}
 
     def examples():
-        for rel, ex, text, weight in iter_examples(data_paths, mix, stats):
-            split = "val" if is_heldout(text, heldout) else "train"
-            n = 1 if split == "val" else repeats(text, weight)  # held-out stays unweighted
-            src = per_source.setdefault(rel, {"file": rel, "weight": weight, "examples": 0, "chat_examples": 0,
-                                              "text_examples": 0, "train_examples": 0, "val_examples": 0,
-                                              "train_tokens": 0, "val_tokens": 0})
-            src["examples"] += 1
-            src["chat_examples" if ex.is_chat else "text_examples"] += 1
-            src[split + "_examples"] += 1
-            for _ in range(n):
-                yield rel, ex, split
+        """Pass 0 yields every example once; pass p > 0 the train examples whose weight repeats them
+        more than p times, so repeated copies sit a whole pass apart instead of side by side."""
+        passes = max([1] + [int(math.ceil(w)) for w in mix.values()])
+        for p in range(passes):
+            for rel, ex, text, weight in iter_examples(data_paths, mix, stats if p == 0 else {}):
+                split = "val" if is_heldout(text, heldout) else "train"
+                n = 1 if split == "val" else repeats(text, weight)  # held-out stays unweighted
+                if p == 0:
+                    src = per_source.setdefault(rel, {"file": rel, "weight": weight, "examples": 0,
+                                                      "chat_examples": 0, "text_examples": 0, "train_examples": 0,
+                                                      "val_examples": 0, "train_tokens": 0, "val_tokens": 0})
+                    src["examples"] += 1
+                    src["chat_examples" if ex.is_chat else "text_examples"] += 1
+                    src[split + "_examples"] += 1
+                if n > p:
+                    yield rel, ex, split
 
     items = examples()
     pool = None
@@ -486,7 +493,7 @@ def prepare(data_paths, tokenizer_path, out, heldout=0.02, mix_path=None, licens
 
 def main(argv=None):
     p = argparse.ArgumentParser(description="Prepare token shards from a data folder.")
-    p.add_argument("--data", nargs="+", default=[os.path.join(HERE, "..", "..", "shared", "data")],
+    p.add_argument("--data", nargs="+", default=[os.path.normpath(os.path.join(HERE, "..", "..", "shared", "data"))],
                    help="data folder(s) or files (default: ../shared/data)")
     p.add_argument("--tokenizer", required=True, help="tokenizer.json (train one with tokenizer.py train)")
     p.add_argument("--out", required=True, help="output folder for shards + manifest.json")

@@ -24,6 +24,7 @@ import argparse
 import copy
 import datetime
 import hashlib
+import inspect
 import json
 import os
 import shutil
@@ -87,10 +88,12 @@ def export_fp32(model, path, opset=OPSET):
     model = copy.deepcopy(model).float().cpu().eval()
     inputs, outputs = io_spec(cfg)
     dynamic = {name: {k: d for k, d in enumerate(shape) if isinstance(d, str)} for name, _, shape in inputs + outputs}
+    # torch >= 2.x: keep the TorchScript exporter this file was verified with
+    extra = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     with torch.no_grad():
         torch.onnx.export(OnnxDecoder(model), example_inputs(cfg), path, opset_version=opset,
                           input_names=[n for n, _, _ in inputs], output_names=[n for n, _, _ in outputs],
-                          dynamic_axes=dynamic, do_constant_folding=True)
+                          dynamic_axes=dynamic, do_constant_folding=True, **extra)
     proto = onnx.load(path)
     name_weights(proto, model)
     proto.doc_string = "Headstart μLM decoder with KV cache (training/export.py)"
@@ -150,8 +153,12 @@ def dequantize(q, scale, axis):
     return q.astype(np.float32) * scale.reshape(shape)
 
 
-def quantize_int8(proto, min_elements=1024):
+def quantize_int8(proto, min_elements=1024, style="dq"):
     """Returns a copy of `proto` whose 2-D MatMul/Gather weights are int8 + per-channel scales.
+
+    style "dq": int8 -> DequantizeLinear -> weight (ONNX Runtime may turn DQ+MatMul into int8 kernels,
+    and does not fold DQ at load unless session.disable_quant_qdq=1). style "cast": int8 -> Cast ->
+    Mul(scale) -> weight: the same numbers, and plain ops that every runtime folds into fp32 at load.
 
     Axis: MatMul B is [in, out] -> one scale per output column (axis 1); a Gather table [vocab, d] or a
     matrix that reaches MatMul through Transpose (the tied embedding) -> one scale per row (axis 0).
@@ -177,12 +184,19 @@ def quantize_int8(proto, min_elements=1024):
         w = numpy_helper.to_array(init)
         q, scale = quantize_per_channel(w, axis)
         g.initializer.remove(init)
-        g.initializer.extend([numpy_helper.from_array(q, init.name + "_quantized"),
-                              numpy_helper.from_array(scale, init.name + "_scale"),
-                              numpy_helper.from_array(np.zeros_like(scale, dtype=np.int8), init.name + "_zero_point")])
-        new_nodes.append(helper.make_node("DequantizeLinear",
-                                          [init.name + "_quantized", init.name + "_scale", init.name + "_zero_point"],
-                                          [init.name], name=init.name + "_dequantize", axis=axis))
+        g.initializer.append(numpy_helper.from_array(q, init.name + "_quantized"))
+        if style == "dq":
+            g.initializer.extend([numpy_helper.from_array(scale, init.name + "_scale"),
+                                  numpy_helper.from_array(np.zeros_like(scale, dtype=np.int8), init.name + "_zero_point")])
+            new_nodes.append(helper.make_node("DequantizeLinear",
+                                              [init.name + "_quantized", init.name + "_scale", init.name + "_zero_point"],
+                                              [init.name], name=init.name + "_dequantize", axis=axis))
+        else:
+            g.initializer.append(numpy_helper.from_array(scale.reshape((-1, 1) if axis == 0 else (1, -1)), init.name + "_scale"))
+            new_nodes += [helper.make_node("Cast", [init.name + "_quantized"], [init.name + "_int8_as_float"],
+                                           name=init.name + "_cast", to=TensorProto.FLOAT),
+                          helper.make_node("Mul", [init.name + "_int8_as_float", init.name + "_scale"], [init.name],
+                                           name=init.name + "_rescale")]
         quantized.append({"name": init.name, "shape": list(w.shape), "axis": axis})
     for node in reversed(new_nodes):
         g.node.insert(0, node)
@@ -243,7 +257,8 @@ def sha256(path):
     return h.hexdigest()
 
 
-def write_card(model_path, model, ck, tok, tokenizer_file, fmt, quantized=None, manifest=None, parity=None):
+def write_card(model_path, model, ck, tok, tokenizer_file, fmt, quantized=None, manifest=None, parity=None,
+               int8_style="dq"):
     """Writes <model name>.json beside the model and returns it."""
     cfg = model.cfg
     inputs, outputs = io_spec(cfg)
@@ -297,10 +312,15 @@ def write_card(model_path, model, ck, tok, tokenizer_file, fmt, quantized=None, 
         "exported_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     if quantized is not None:
-        card["quantization"] = {"scheme": "int8 weight-only, symmetric, per channel (DequantizeLinear)",
-                                "tensors": len(quantized),
-                                "note": "ONNX Runtime keeps DequantizeLinear unfolded by default (it re-dequantizes "
-                                        "every run); session config session.disable_quant_qdq=1 folds it at load"}
+        card["quantization"] = {
+            "scheme": "int8 weight-only, symmetric, one scale per output channel (per row of the embedding)",
+            "graph": "DequantizeLinear" if int8_style == "dq" else "Cast + Mul",
+            "tensors": len(quantized),
+            "runtime_note": ("ONNX Runtime 1.29 with default options turns DequantizeLinear+MatMul into int8 "
+                             "MatMulNBits kernels (int8 activations, ~0.05 logit error, slower than fp32 on x86) and "
+                             "onnxruntime-web re-dequantizes every run; session config session.disable_quant_qdq=1 "
+                             "folds the weights to fp32 at load: exact and as fast as fp32" if int8_style == "dq" else
+                             "Cast+Mul on initializers is folded to fp32 at load by every ONNX Runtime")}
     if parity is not None:
         card["parity"] = parity
     with open(os.path.splitext(model_path)[0] + ".json", "w", encoding="utf-8") as f:
@@ -309,11 +329,12 @@ def write_card(model_path, model, ck, tok, tokenizer_file, fmt, quantized=None, 
     return card
 
 
-def export_run(run_dir, out_dir, name, formats=("fp32", "int8"), tokenizer_file="tokenizer.json", log=print):
+def export_run(run_dir, out_dir, name, formats=("fp32", "int8"), tokenizer_file="tokenizer.json", int8_style="dq",
+               log=print):
     """Exports a run folder: <name>.onnx (fp32) and/or <name>-int8.onnx, cards and the tokenizer."""
     model, ck, tok = load_run(run_dir)
-    return export_model(model, ck, tok, out_dir, name, formats, tokenizer_file,
-                        manifest=read_manifest(run_dir), tokenizer_src=os.path.join(run_dir, "tokenizer.json"), log=log)
+    return export_model(model, ck, tok, out_dir, name, formats, tokenizer_file, manifest=read_manifest(run_dir),
+                        tokenizer_src=os.path.join(run_dir, "tokenizer.json"), int8_style=int8_style, log=log)
 
 
 def read_manifest(run_dir):
@@ -322,7 +343,7 @@ def read_manifest(run_dir):
 
 
 def export_model(model, ck, tok, out_dir, name, formats=("fp32", "int8"), tokenizer_file="tokenizer.json",
-                 manifest=None, tokenizer_src=None, log=print):
+                 manifest=None, tokenizer_src=None, int8_style="dq", log=print):
     os.makedirs(out_dir, exist_ok=True)
     tok_dst = os.path.join(out_dir, tokenizer_file)
     if not tokenizer_src:
@@ -337,12 +358,12 @@ def export_model(model, ck, tok, out_dir, name, formats=("fp32", "int8"), tokeni
         write_card(fp32_path, model, ck, tok, tokenizer_file, "onnx-fp32", manifest=manifest)
         log(f"wrote {fp32_path} ({os.path.getsize(fp32_path) / 1e6:.2f} MB)")
     if "int8" in formats:
-        q_proto, quantized = quantize_int8(proto)
+        q_proto, quantized = quantize_int8(proto, style=int8_style)
         int8_path = os.path.join(out_dir, f"{name}-int8.onnx")
         onnx.save(q_proto, int8_path)
         written["int8"] = int8_path
         card = write_card(int8_path, model, ck, tok, tokenizer_file, "onnx-int8-weight-only", quantized,
-                          manifest=manifest)
+                          manifest=manifest, int8_style=int8_style)
         int8_heldout = heldout_loss(fake_quant_model(model), ck)
         if int8_heldout:  # the same held-out windows, with the int8-rounded weights
             card["training"]["heldout_int8_weights"] = int8_heldout
@@ -362,9 +383,11 @@ def main(argv=None):
     p.add_argument("--name", required=True, help="model name, e.g. headstart-28m")
     p.add_argument("--formats", default="fp32,int8", help="comma list of fp32, int8")
     p.add_argument("--tokenizer-file", default="tokenizer.json", help="name of the tokenizer copy in --out")
+    p.add_argument("--int8-style", choices=("dq", "cast"), default="dq",
+                   help="dq: DequantizeLinear (default); cast: Cast+Mul, folded to fp32 at load by any runtime")
     args = p.parse_args(argv)
     torch.set_num_threads(2)
-    export_run(args.run, args.out, args.name, tuple(args.formats.split(",")), args.tokenizer_file)
+    export_run(args.run, args.out, args.name, tuple(args.formats.split(",")), args.tokenizer_file, args.int8_style)
     return 0
 
 

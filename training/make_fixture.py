@@ -41,13 +41,12 @@ CORPUS_LICENSE = "written for Headstart's tests (training/fixtures/make_tiny_cor
 
 def reference(model, tok, question=REFERENCE_QUESTION, steps=GREEDY_STEPS):
     """Prompt ids, last-position prefill logits and greedy ids (no stop token) of a torch model."""
-    text = data.prompt_text(question)
-    ids = tok.encode(text)
+    ids = tok.encode(data.prompt_text(question))
     with torch.no_grad():
         logits, _ = model.float().eval()(torch.tensor([ids]))
     greedy = model.generate_greedy(ids, steps, use_cache=False)
     last = logits[0, -1].numpy()
-    return {"prompt_ids": ids, "last_logits": [float(x) for x in last], "argmax": int(np.argmax(last)),
+    return {"prompt_ids": ids, "prefill_last_logits": [float(x) for x in last], "prefill_argmax": int(np.argmax(last)),
             "greedy_ids": greedy, "greedy_text": tok.decode(greedy)}
 
 
@@ -79,16 +78,20 @@ def make_fixture(out, work=None, pretrain_steps=160, sft_steps=60, run_parity=Tr
         manifest = export.read_manifest(run)
         written = export.export_model(model, ck, tok, out, "tiny", ("fp32", "int8"), manifest=manifest,
                                       tokenizer_src=tok_path, log=log)
+        cfg = model.cfg
         ref = {"question": REFERENCE_QUESTION, "prompt": data.prompt_text(REFERENCE_QUESTION),
-               "fp32": reference(model, tok),
-               "int8_rounded_weights": reference(export.fake_quant_model(model), tok),
-               "notes": {
-                   "fp32": "torch logits of tiny.onnx's model: ORT fp32 should match within 1e-4 abs",
-                   "int8_rounded_weights": "torch with the int8-rounded weights of tiny-int8.onnx: ORT matches "
-                                           "within 1e-4 with session config session.disable_quant_qdq=1; with "
-                                           "default options (int8 MatMulNBits kernels) expect ~0.05 abs",
-                   "greedy": f"{GREEDY_STEPS} argmax steps after the prompt, no stop token, KV cache",
-                   "positions": "position_ids 0..len(prompt_ids)-1 for the prefill, then one more per step"}}
+               "vocab_size": cfg.vocab_size, "n_layers": cfg.n_layers, "n_kv_heads": cfg.n_kv_heads,
+               "head_dim": cfg.head_dim, "special_tokens": {t: i for i, t in enumerate(tokenizer.SPECIAL_TOKENS)}}
+        ref.update(reference(model, tok))
+        q = reference(export.fake_quant_model(model), tok)
+        ref["int8_rounded_weights"] = {k: q[k] for k in ("prefill_last_logits", "prefill_argmax", "greedy_ids", "greedy_text")}
+        ref["notes"] = {
+            "prefill_last_logits": "torch fp32 logits at the last prompt position; tiny.onnx in ORT matches within 1e-4",
+            "int8_rounded_weights": "torch with the int8-rounded weights of tiny-int8.onnx: ORT matches within 1e-4 "
+                                    "with session config session.disable_quant_qdq=1; with default options ORT runs "
+                                    "int8 MatMulNBits kernels (int8 activations): expect ~0.05 abs",
+            "greedy_ids": f"{GREEDY_STEPS} argmax steps after the prompt, no stop token, with the KV cache",
+            "positions": "position_ids 0..len(prompt_ids)-1 for the prefill, then one more per step"}
         with open(os.path.join(out, "reference.json"), "w", encoding="utf-8") as f:
             json.dump(ref, f, indent=1, ensure_ascii=False)
             f.write("\n")

@@ -7,6 +7,7 @@
 #   DATA   data folder [../shared/data]          WORK  build folder [build/training]
 #   VOCAB  tokenizer vocabulary [8192]           NAME  model name [headstart-CONFIG]
 #   OUT    export folder [$WORK/export]          DEVICE auto | cpu | cuda [auto]
+#   INT8_STYLE  dq (DequantizeLinear) | cast (Cast+Mul) [dq]
 # Example: DATA=../shared/data training/pipeline.sh 28m --pretrain-steps 20000 --sft-steps 2000 --batch-size 64
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,6 +21,7 @@ VOCAB="${VOCAB:-8192}"
 NAME="${NAME:-headstart-$CONFIG}"
 OUT="${OUT:-$WORK/export}"
 DEVICE="${DEVICE:-auto}"
+INT8_STYLE="${INT8_STYLE:-dq}"
 
 if [ ! -d "$DATA" ]; then
   echo "pipeline: data folder $DATA does not exist (set DATA=...; see training/README.md)" >&2
@@ -34,5 +36,5 @@ run="$WORK/run-$CONFIG"
                    --fixture "$WORK/tokenizer_fixture-$VOCAB.json"
 [ -f "$prep/manifest.json" ] || $PY training/data.py --data "$DATA" --tokenizer "$tok" --out "$prep"
 $PY training/train.py --config "$CONFIG" --data "$prep" --out "$run" --device "$DEVICE" "$@"
-$PY training/export.py --run "$run" --out "$OUT" --name "$NAME"
+$PY training/export.py --run "$run" --out "$OUT" --name "$NAME" --int8-style "$INT8_STYLE"
 $PY training/parity.py --run "$run" --onnx "$OUT/$NAME.onnx" "$OUT/$NAME-int8.onnx"

@@ -211,9 +211,10 @@ def check_fixture_and_resume(s, out, work):
               f"held-out loss {tr.get('heldout_loss')}, ppl {tr.get('heldout_perplexity')}")
     ref = json.load(open(os.path.join(out, "reference.json"), encoding="utf-8"))
     tok = tokenizer.Tokenizer.load(os.path.join(out, "tokenizer.json"))
-    s.add("reference.json: prompt ids, last logits, 8 greedy ids",
-          ref["fp32"]["prompt_ids"] == tok.encode(ref["prompt"]) and len(ref["fp32"]["last_logits"]) == tok.vocab_size
-          and len(ref["fp32"]["greedy_ids"]) == 8, ref["fp32"]["greedy_text"])
+    s.add("reference.json: shape, prompt ids, last logits, 8 greedy ids (the keys tests/test_ort_model.cpp reads)",
+          ref["prompt_ids"] == tok.encode(ref["prompt"]) and len(ref["prefill_last_logits"]) == tok.vocab_size
+          and len(ref["greedy_ids"]) == 8 and ref["vocab_size"] == tok.vocab_size and ref["n_layers"] == 2
+          and ref["n_kv_heads"] == 2 and ref["head_dim"] == 16, ref["greedy_text"])
     pairs = json.load(open(os.path.join(out, "tokenizer_fixture.json"), encoding="utf-8"))
     s.add("tokenizer_fixture.json pairs re-encode the same", all(tok.encode(p["text"]) == p["ids"] for p in pairs),
           f"{len(pairs)} pairs")

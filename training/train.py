@@ -242,9 +242,8 @@ def train(a, log=print):
     train_model = torch.compile(model) if a.compile and hasattr(torch, "compile") else model
     total_steps = a.pretrain_steps + a.sft_steps
     tokens_per_step = a.batch_size * a.grad_accum * seq_len
-    log(f"model {cfg.name}: {model.num_parameters():,} parameters, vocab {cfg.vocab_size}, device {device}"
-        f"{' (bf16 autocast)' if use_bf16 else ''}, {a.threads if device == 'cpu' else ''}"
-        f"{' threads' if device == 'cpu' else ''}")
+    where = f"cpu, {a.threads} threads" if device == "cpu" else f"{device}{' (bf16 autocast)' if use_bf16 else ''}"
+    log(f"model {cfg.name}: {model.num_parameters():,} parameters, vocab {cfg.vocab_size}, device {where}")
     log(f"data: pretrain {pre_train.tokens:,} train / {pre_val.tokens:,} val tokens; "
         f"sft {sft_train.tokens:,} train / {sft_val.tokens:,} val tokens")
     log(f"plan: {a.pretrain_steps} pretrain + {a.sft_steps} sft steps, {tokens_per_step:,} tokens/step "
