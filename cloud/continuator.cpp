@@ -96,7 +96,7 @@ private:
             auto tok = sampler.sample(model_->logits(), recent);
             if (!tok.ok()) return Error{tok.error()};
             const int id = tok->id;
-            if (id == tokenizer_.im_end_id() || id == tokenizer_.endoftext_id()) return Ok{};
+            if (tokenizer_.is_special(id)) return Ok{};  // <|im_end|>, <|endoftext|>, a stray <|im_start|>
             std::string piece = stream.push(id);
             text += piece;
             for (const auto& s : task.stop) {

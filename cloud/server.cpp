@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "core/handoff.h"
 #include "core/utf8.h"
 
 namespace headstart {
@@ -250,6 +251,9 @@ void CloudServer::routes() {
                     else return send_error(res, 400, "unknown role '" + role + "'", "invalid_request_error", nullptr, "messages");
                 }
                 if (task.question.empty()) return send_error(res, 400, "no user message", "invalid_request_error", nullptr, "messages");
+                // Headstart's own chat handoff quotes the opener inside the user message.
+                if (task.opener.empty())
+                    if (auto h = parse_chat_handoff(task.question)) { task.question = h->question; task.opener = h->opener; }
             } else {
                 if (!body.contains("prompt") || !body["prompt"].is_string())
                     return send_error(res, 400, "prompt must be a string", "invalid_request_error", nullptr, "prompt");

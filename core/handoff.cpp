@@ -51,6 +51,32 @@ std::string clean(std::string_view text) { return defuse_markers(repair_utf8(tex
 
 }  // namespace
 
+// The chat-mode user message, in three fixed parts so a server can read it back.
+constexpr std::string_view kQuestionHead = "Question:\n";
+constexpr std::string_view kOpenerHead = "\n\nOpener (already shown; do not repeat it):\n";
+constexpr std::string_view kOpenerTail = "\n\nWrite only what comes next, continuing the opener mid-sentence.";
+constexpr std::string_view kNoOpener = "\n\nNothing of the answer has been shown yet: write the whole answer.";
+
+std::optional<ChatHandoff> parse_chat_handoff(std::string_view user_message) {
+    if (user_message.substr(0, kQuestionHead.size()) != kQuestionHead) return std::nullopt;
+    const std::string_view rest = user_message.substr(kQuestionHead.size());
+    const auto ends_with = [](std::string_view s, std::string_view tail) {
+        return s.size() >= tail.size() && s.substr(s.size() - tail.size()) == tail;
+    };
+    ChatHandoff h;
+    if (ends_with(rest, kNoOpener)) {
+        h.question = std::string(rest.substr(0, rest.size() - kNoOpener.size()));
+        return h;
+    }
+    if (!ends_with(rest, kOpenerTail)) return std::nullopt;
+    const std::string_view body = rest.substr(0, rest.size() - kOpenerTail.size());
+    const auto at = body.rfind(kOpenerHead);
+    if (at == std::string_view::npos) return std::nullopt;
+    h.question = std::string(body.substr(0, at));
+    h.opener = std::string(body.substr(at + kOpenerHead.size()));
+    return h;
+}
+
 std::string chatml_prompt(std::string_view system, std::string_view question, std::string_view opener) {
     std::string p;
     p += "<|im_start|>system\n" + clean(system) + "<|im_end|>\n";
@@ -80,12 +106,11 @@ Result<HandoffRequest> build_handoff_request(const HandoffConfig& config, std::s
 
     HandoffRequest request;
     if (config.mode == HandoffMode::Chat) {
-        std::string user = "Question:\n" + q + "\n\n";
+        std::string user = std::string(kQuestionHead) + q;
         if (o.empty()) {
-            user += "Nothing of the answer has been shown yet: write the whole answer.";
+            user += kNoOpener;
         } else {
-            user += "Opener (already shown; do not repeat it):\n" + o +
-                    "\n\nWrite only what comes next, continuing the opener mid-sentence.";
+            user += std::string(kOpenerHead) + o + std::string(kOpenerTail);
         }
         body["messages"] = nlohmann::json::array({
             {{"role", "system"}, {"content", repair_utf8(system)}},

@@ -27,6 +27,7 @@
 // parser infers the verdict when a model ignores the request.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -58,6 +59,14 @@ std::string continuator_system_prompt(bool verdict_protocol);
 
 // "<|im_start|>system ... <|im_start|>assistant\n{opener}" (markers in the text defused).
 std::string chatml_prompt(std::string_view system, std::string_view question, std::string_view opener);
+
+// Reads back the question and opener of a chat-mode user message built here (servers that
+// stand in for a hosted LLM, like headstart-cloud, use it); nothing for any other message.
+struct ChatHandoff {
+    std::string question;
+    std::string opener;  // "" when nothing was shown yet
+};
+std::optional<ChatHandoff> parse_chat_handoff(std::string_view user_message);
 
 // Errors: empty question, max_tokens < 1, temperature outside [0, 2] or not finite, empty model.
 // Invalid UTF-8 in the question / opener is repaired (U+FFFD), never sent as is.

@@ -148,7 +148,7 @@ Result<HandoffRequest> Turn::handoff(double t_ms) {
     timeline_.add(EventKind::Handoff, t_ms, gate_.opener);
     if (gate_.fired) timeline_.add(EventKind::Verdict, t_ms, "gate: " + gate_.why);
     timeline_.add(EventKind::CloudRequestSent, t_ms);
-    if (!gate_.opener.empty()) presenter_.add_text(gate_.opener, t_ms, gate_.used_fallback ? Origin::Fallback : Origin::Device);
+    if (!gate_.opener.empty()) presenter_.add_text(gate_.opener, t_ms, Origin::Device);  // the fallback opener too: shown locally
     verdict_.emplace(gate_.opener);
     phase_ = TurnPhase::Cloud;
     return req;

@@ -120,6 +120,10 @@ Result<std::unique_ptr<LanguageModel>> load_ort_model(const std::string& path, c
     so.SetExecutionMode(ORT_SEQUENTIAL);
     so.SetGraphOptimizationLevel(options.optimize ? GraphOptimizationLevel::ORT_ENABLE_ALL
                                                   : GraphOptimizationLevel::ORT_DISABLE_ALL);
+    // int8 models ship weights as int8 + scale (DequantizeLinear). Folding them to fp32 at load
+    // is exact and, for matrices this small, faster than ORT's int8 kernels (measured by
+    // training/: 28M step 10.9 ms folded vs 19.6 ms with MatMulNBits on this CPU).
+    so.AddConfigEntry("session.disable_quant_qdq", "1");
     std::unique_ptr<Ort::Session> session;
     try {
         session = std::make_unique<Ort::Session>(ort_env(), path.c_str(), so);

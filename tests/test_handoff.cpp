@@ -155,3 +155,16 @@ TEST_CASE("handoff: mode names", "[handoff]") {
     CHECK(to_string(HandoffMode::Chat) == std::string("chat"));
     CHECK(to_string(HandoffMode::Prefill) == std::string("prefill"));
 }
+
+TEST_CASE("handoff: a server reads question and opener back from the chat message", "[handoff]") {
+    HandoffConfig cfg;
+    for (std::string opener : {"The best way to", "", "Sure — first,\nthen"}) {
+        const json body = body_of(build_handoff_request(cfg, "How do I\n\nboil an egg?", opener));
+        const auto parsed = parse_chat_handoff(body["messages"][1]["content"].get<std::string>());
+        REQUIRE(parsed);
+        CHECK(parsed->question == "How do I\n\nboil an egg?");
+        CHECK(parsed->opener == opener);
+    }
+    CHECK_FALSE(parse_chat_handoff("What is the capital of France?"));
+    CHECK_FALSE(parse_chat_handoff("Question:\nno ending"));
+}

@@ -1,0 +1,232 @@
+// desktop/bench.cpp — `headstart bench`: how fast the μLM writes an opener on this machine.
+//
+// For each model and thread count: load time, resident memory, and over every prompt x run the
+// p50 / p95 of time-to-first-token, time-to-4-words and per-token decode — with the KV cache
+// (prefill once, one step per token) and, in the same process on the same openers, without it
+// (the whole sequence re-run for every token, as the published demo does), with the ratio.
+// Greedy decoding, so both paths produce the same tokens (checked).
+//
+//   headstart bench [--models A.onnx,B.onnx] [--tokenizer F] [--threads 1,2] [--runs N]
+//                   [--prompts FILE.jsonl] [--no-baseline] [--json OUT.json]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/tokenizer.h"
+#include "core/turn.h"
+#include "desktop/ort_model.h"
+
+namespace headstart {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using json = nlohmann::json;
+
+const char* const kDefaultPrompts[] = {
+    "What is the capital of France?",
+    "How do I make a good cup of coffee?",
+    "Can you explain how vaccines work?",
+    "What should I pack for a weekend hiking trip?",
+    "Why is the sky blue?",
+    "How can I improve my sleep?",
+    "What is the difference between a virus and a bacterium?",
+    "Give me some tips for learning a new language.",
+    "How do solar panels generate electricity?",
+    "What are the benefits of regular exercise?",
+};
+
+double rss_mb() {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+    return 0.0;
+}
+
+// The published demo's way: no KV cache, every token re-runs the whole sequence.
+class RecomputeEveryStep final : public LanguageModel {
+public:
+    explicit RecomputeEveryStep(LanguageModel& inner) : inner_(inner) {}
+    const ModelInfo& info() const override { return inner_.info(); }
+    Status prefill(const std::vector<int>& prompt) override { ids_ = prompt; return inner_.prefill(ids_); }
+    Status step(int token) override { ids_.push_back(token); return inner_.prefill(ids_); }
+    const std::vector<float>& logits() const override { return inner_.logits(); }
+    int past_length() const override { return static_cast<int>(ids_.size()); }
+
+private:
+    LanguageModel& inner_;
+    std::vector<int> ids_;
+};
+
+struct OpenerRun {
+    double ttft_ms = 0, four_words_ms = -1;
+    std::vector<double> step_ms;
+    std::string opener;
+};
+
+Result<OpenerRun> run_opener(LanguageModel& model, const Tokenizer& tok, const std::string& question) {
+    TurnConfig cfg;
+    cfg.sampler.temperature = 0;  // greedy: the same opener with and without the cache
+    cfg.sampler.repetition_penalty = 1.0f;
+    cfg.opener.max_words = 8;
+    cfg.opener.stop_on_low_confidence = false;  // measure full-length openers
+    cfg.opener.prefer_clause_boundary = false;
+    Turn turn(tok, cfg);
+    const auto t0 = Clock::now();
+    const auto now = [&] { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); };
+    auto prompt = turn.begin(question, now());
+    if (!prompt.ok()) return Error{prompt.error()};
+    if (auto st = model.prefill(*prompt); !st.ok()) return Error{st.error()};
+    OpenerRun r;
+    while (true) {
+        auto next = turn.on_logits(model.logits(), now());
+        if (!next.ok()) return Error{next.error()};
+        if (!next->has_value()) break;
+        const auto s0 = Clock::now();
+        if (auto st = model.step(**next); !st.ok()) return Error{st.error()};
+        r.step_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - s0).count());
+    }
+    auto req = turn.handoff(now());  // fixes the opener (and the Handoff event for 4-word timing)
+    if (!req.ok()) return Error{req.error()};
+    const TurnMetrics m = turn.timeline().metrics();
+    r.ttft_ms = m.local_ttft_ms.value_or(0);
+    r.four_words_ms = m.time_to_4_words_ms.value_or(-1);
+    r.opener = turn.opener();
+    return r;
+}
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    const double idx = p * static_cast<double>(v.size() - 1);
+    const size_t lo = static_cast<size_t>(idx), hi = std::min(lo + 1, v.size() - 1);
+    return v[lo] + (v[hi] - v[lo]) * (idx - static_cast<double>(lo));
+}
+
+struct Series {
+    std::vector<double> ttft, four, step;
+    void add(const OpenerRun& r) {
+        ttft.push_back(r.ttft_ms);
+        if (r.four_words_ms >= 0) four.push_back(r.four_words_ms);
+        step.insert(step.end(), r.step_ms.begin(), r.step_ms.end());
+    }
+    json to_json() const {
+        const auto pair = [](const std::vector<double>& v) { return json{{"p50", percentile(v, 0.5)}, {"p95", percentile(v, 0.95)}, {"n", v.size()}}; };
+        return {{"ttft_ms", pair(ttft)}, {"time_to_4_words_ms", pair(four)}, {"decode_ms_per_token", pair(step)}};
+    }
+};
+
+std::vector<std::string> split_list(const std::string& s) {
+    std::vector<std::string> out;
+    std::stringstream ss(s);
+    std::string item;
+    while (std::getline(ss, item, ',')) if (!item.empty()) out.push_back(item);
+    return out;
+}
+
+}  // namespace
+
+int bench_main(int argc, char** argv) {
+    std::vector<std::string> models = {"assets/models/mulm-8m.onnx", "assets/models/mulm-16m.onnx", "assets/models/mulm-28m.onnx"};
+    std::string tokenizer_path = "assets/models/tokenizer.json", json_path, prompts_path;
+    std::vector<int> threads = {1, 2};
+    int runs = 3;
+    bool baseline = true;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--no-baseline") { baseline = false; continue; }
+        if (i + 1 >= argc) { std::fprintf(stderr, "headstart bench: missing value for %s\n", a.c_str()); return 2; }
+        const std::string v = argv[++i];
+        if (a == "--models") models = split_list(v);
+        else if (a == "--tokenizer") tokenizer_path = v;
+        else if (a == "--threads") { threads.clear(); for (auto& t : split_list(v)) threads.push_back(std::max(1, std::atoi(t.c_str()))); }
+        else if (a == "--runs") runs = std::max(1, std::atoi(v.c_str()));
+        else if (a == "--json") json_path = v;
+        else if (a == "--prompts") prompts_path = v;
+        else { std::fprintf(stderr, "headstart bench: unknown option %s\n", a.c_str()); return 2; }
+    }
+    auto tok = Tokenizer::load(tokenizer_path);
+    if (!tok.ok()) { std::fprintf(stderr, "headstart bench: %s\n", tok.error().c_str()); return 1; }
+    std::vector<std::string> prompts(std::begin(kDefaultPrompts), std::end(kDefaultPrompts));
+    if (!prompts_path.empty()) {
+        std::ifstream in(prompts_path);
+        if (!in) { std::fprintf(stderr, "headstart bench: cannot read %s\n", prompts_path.c_str()); return 1; }
+        prompts.clear();
+        std::string line;
+        while (std::getline(in, line)) {
+            auto j = json::parse(line, nullptr, false);
+            if (j.is_object() && j.contains("question") && j["question"].is_string()) prompts.push_back(j["question"]);
+            else if (j.is_object() && j.contains("prompt") && j["prompt"].is_string()) prompts.push_back(j["prompt"]);
+        }
+    }
+
+    json report = {{"prompts", prompts.size()}, {"runs", runs}, {"results", json::array()}};
+    std::printf("%-28s %3s %8s %7s | %-15s %-15s %-15s | %-15s %7s\n", "model", "thr", "load ms", "RSS MB",
+                "TTFT p50/p95", "4 words p50/95", "decode ms/tok", "no-cache 4w/tok", "speedup");
+    int status = 0;
+    for (const auto& path : models) {
+        for (int t : threads) {
+            const double rss0 = rss_mb();
+            const auto l0 = Clock::now();
+            OrtModelOptions mo;
+            mo.threads = t;
+            auto model = load_ort_model(path, mo);
+            const double load_ms = std::chrono::duration<double, std::milli>(Clock::now() - l0).count();
+            if (!model.ok()) { std::fprintf(stderr, "headstart bench: %s\n", model.error().c_str()); status = 1; break; }
+            LanguageModel& m = **model;
+            if (auto w = run_opener(m, *tok, prompts[0]); !w.ok()) {  // warm-up
+                std::fprintf(stderr, "headstart bench: %s\n", w.error().c_str());
+                status = 1;
+                break;
+            }
+            Series cached, recompute;
+            int mismatches = 0;
+            for (int r = 0; r < runs; ++r)
+                for (const auto& q : prompts) {
+                    auto a = run_opener(m, *tok, q);
+                    if (!a.ok()) { std::fprintf(stderr, "headstart bench: %s\n", a.error().c_str()); return 1; }
+                    cached.add(*a);
+                    if (baseline) {
+                        RecomputeEveryStep slow(m);
+                        auto b = run_opener(slow, *tok, q);
+                        if (!b.ok()) { std::fprintf(stderr, "headstart bench: %s\n", b.error().c_str()); return 1; }
+                        recompute.add(*b);
+                        if (b->opener != a->opener) ++mismatches;
+                    }
+                }
+            const double rss = rss_mb() - rss0;
+            json row = {{"model", path}, {"threads", t}, {"load_ms", load_ms}, {"rss_mb", rss},
+                        {"kv_cache", cached.to_json()}};
+            char base[64] = "—", ratio[32] = "—";
+            if (baseline) {
+                row["no_kv_cache"] = recompute.to_json();
+                row["opener_mismatches"] = mismatches;
+                const double four_ratio = percentile(recompute.four, 0.5) / std::max(1e-9, percentile(cached.four, 0.5));
+                const double step_ratio = percentile(recompute.step, 0.5) / std::max(1e-9, percentile(cached.step, 0.5));
+                row["speedup_4_words_p50"] = four_ratio;
+                row["speedup_decode_p50"] = step_ratio;
+                std::snprintf(base, sizeof base, "%.1f / %.2f", percentile(recompute.four, 0.5), percentile(recompute.step, 0.5));
+                std::snprintf(ratio, sizeof ratio, "%.2fx", four_ratio);
+            }
+            report["results"].push_back(row);
+            std::string name = path.substr(path.rfind('/') + 1);
+            std::printf("%-28s %3d %8.1f %7.1f | %6.2f / %-6.2f %6.2f / %-6.2f %6.3f / %-6.3f | %-15s %7s\n", name.c_str(), t,
+                        load_ms, rss, percentile(cached.ttft, 0.5), percentile(cached.ttft, 0.95),
+                        percentile(cached.four, 0.5), percentile(cached.four, 0.95), percentile(cached.step, 0.5),
+                        percentile(cached.step, 0.95), base, ratio);
+            if (mismatches) std::printf("  warning: %d openers differ between the cached and recomputed runs\n", mismatches);
+        }
+    }
+    if (!json_path.empty()) {
+        std::ofstream(json_path) << report.dump(2) << "\n";
+        std::printf("wrote %s\n", json_path.c_str());
+    }
+    return status;
+}
+
+}  // namespace headstart

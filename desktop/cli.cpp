@@ -1,0 +1,244 @@
+// desktop/cli.cpp — the `headstart` command line, a thin front end over core/ and the native
+// backends:
+//
+//   headstart ask "question" [options]   opener, handoff, continuation, correction path, timings
+//   headstart bench [options]            μLM latency benchmark (see bench.cpp)
+//   headstart serve [cloud options]      the headstart-cloud server (same flags)
+//
+// ask options:
+//   --model FILE.onnx --tokenizer FILE   the μLM (default assets/models/mulm-8m.onnx + tokenizer.json)
+//   --threads N                          ORT intra-op threads (1)
+//   --cloud URL                          OpenAI-compatible endpoint (http://127.0.0.1:8088)
+//   --cloud-model NAME --api-key-env VAR the model id and the env variable holding the API key
+//   --mode chat|prefill                  handoff request mode (chat)
+//   --opener mulm|canned|none            where the opener comes from (mulm)
+//   --verdict auto|continue|pivot|rewrite  force a correction path (auto)
+//   --min-words N --max-words N --latency-ms MS --wpm N --no-gate --speech
+//   --temperature T --top-k K --top-p P --seed S
+//   --deadline-ms MS                     longest cloud silence accepted (8000)
+//   --fast                               no pacing: show words as they arrive
+//   --json                               one JSON object instead of the report
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/tokenizer.h"
+#include "core/turn.h"
+#include "desktop/ort_model.h"
+#include "desktop/turn_runner.h"
+
+namespace headstart {
+int cloud_main(int argc, char** argv);
+int bench_main(int argc, char** argv);
+}  // namespace headstart
+
+using namespace headstart;
+using json = nlohmann::json;
+
+namespace {
+
+int usage(const std::string& why) {
+    std::fprintf(stderr,
+                 "headstart: %s\n"
+                 "usage: headstart ask \"question\" [--model F] [--tokenizer F] [--cloud URL] [--mode chat|prefill]\n"
+                 "                 [--opener mulm|canned|none] [--verdict auto|continue|pivot|rewrite] [--json] ...\n"
+                 "       headstart bench [--models F,F] [--tokenizer F] [--runs N] [--json OUT]\n"
+                 "       headstart serve [--port P] [--model F] [--profile wifi|lte|congested|satellite] ...\n"
+                 "(see the top of desktop/cli.cpp or README.md for every option)\n",
+                 why.c_str());
+    return 2;
+}
+
+struct AskOptions {
+    std::string question;
+    std::string model = "assets/models/mulm-8m.onnx";
+    std::string tokenizer = "assets/models/tokenizer.json";
+    int threads = 1;
+    std::string api_key_env;
+    bool json_out = false;
+    TurnConfig turn;
+    TurnRunOptions run;
+};
+
+bool number(const char* s, double lo, double hi, double* out) {
+    char* end = nullptr;
+    const double v = std::strtod(s, &end);
+    if (end == s || *end || !(v >= lo && v <= hi)) return false;
+    *out = v;
+    return true;
+}
+
+std::string parse_ask(int argc, char** argv, AskOptions* o) {
+    for (int i = 0; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a.rfind("--", 0) != 0) {
+            if (!o->question.empty()) return "only one question, please (quote it)";
+            o->question = a;
+            continue;
+        }
+        if (a == "--json") { o->json_out = true; continue; }
+        if (a == "--no-gate") { o->turn.gate.enabled = false; continue; }
+        if (a == "--fast") { o->run.paced = false; continue; }
+        if (a == "--speech") { o->turn.correction.mode = PresentationMode::Speech; continue; }
+        if (i + 1 >= argc) return "missing value for " + a;
+        const char* v = argv[++i];
+        double n = 0;
+        if (a == "--model") o->model = v;
+        else if (a == "--tokenizer") o->tokenizer = v;
+        else if (a == "--threads") { if (!number(v, 1, 64, &n)) return "bad --threads"; o->threads = static_cast<int>(n); }
+        else if (a == "--cloud") o->run.endpoint.base_url = v;
+        else if (a == "--cloud-model") o->run.endpoint.model = o->turn.handoff.model = v;
+        else if (a == "--api-key-env") o->api_key_env = v;
+        else if (a == "--mode") {
+            if (std::string(v) == "chat") o->turn.handoff.mode = HandoffMode::Chat;
+            else if (std::string(v) == "prefill") o->turn.handoff.mode = HandoffMode::Prefill;
+            else return "--mode is chat or prefill";
+        } else if (a == "--opener") {
+            const std::string s = v;
+            if (s == "mulm") o->turn.opener_source = OpenerSource::Model;
+            else if (s == "canned") o->turn.opener_source = OpenerSource::Canned;
+            else if (s == "none") o->turn.opener_source = OpenerSource::None;
+            else return "--opener is mulm, canned or none";
+        } else if (a == "--canned") o->turn.canned_opener = v;
+        else if (a == "--verdict") {
+            const std::string s = v;
+            if (s == "auto") o->turn.forced_verdict.clear();
+            else if (s == "continue" || s == "pivot" || s == "rewrite") o->turn.forced_verdict = s;
+            else return "--verdict is auto, continue, pivot or rewrite";
+        }
+        else if (a == "--min-words") { if (!number(v, 1, 32, &n)) return "bad --min-words"; o->turn.opener.min_words = static_cast<int>(n); }
+        else if (a == "--max-words") { if (!number(v, 1, 32, &n)) return "bad --max-words"; o->turn.opener.max_words = static_cast<int>(n); }
+        else if (a == "--latency-ms") { if (!number(v, 0, 60000, &n)) return "bad --latency-ms"; o->turn.opener.expected_cloud_latency_ms = n; }
+        else if (a == "--wpm") {
+            if (!number(v, 30, 2000, &n)) return "bad --wpm (30..2000)";
+            o->turn.presenter.words_per_minute = o->turn.opener.words_per_minute = n;
+        }
+        else if (a == "--temperature") { if (!number(v, 0, 2, &n)) return "bad --temperature"; o->turn.sampler.temperature = static_cast<float>(n); }
+        else if (a == "--top-k") { if (!number(v, 0, 100000, &n)) return "bad --top-k"; o->turn.sampler.top_k = static_cast<int>(n); }
+        else if (a == "--top-p") { if (!number(v, 0.001, 1, &n)) return "bad --top-p"; o->turn.sampler.top_p = static_cast<float>(n); }
+        else if (a == "--seed") { if (!number(v, 0, 1e18, &n)) return "bad --seed"; o->turn.sampler.seed = static_cast<std::uint64_t>(n); }
+        else if (a == "--deadline-ms") { if (!number(v, 100, 600000, &n)) return "bad --deadline-ms"; o->run.idle_timeout_ms = static_cast<int>(n); }
+        else return "unknown option " + a;
+    }
+    if (o->question.empty()) return "ask needs a question";
+    o->turn.handoff.model = o->run.endpoint.model;
+    if (!o->api_key_env.empty()) {
+        const char* key = std::getenv(o->api_key_env.c_str());
+        if (!key || !*key) return "the environment variable " + o->api_key_env + " is empty";
+        o->run.endpoint.api_key = key;
+    }
+    return "";
+}
+
+std::string ms(const std::optional<double>& v) {
+    if (!v) return "—";
+    char b[32];
+    std::snprintf(b, sizeof b, "%.1f ms", *v);
+    return b;
+}
+
+json turn_json(const Turn& turn) {
+    const TurnMetrics m = turn.timeline().metrics();
+    const CorrectedAnswer a = turn.answer();
+    const auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
+    json tokens = json::array();
+    for (const auto& t : turn.opener_tokens())
+        tokens.push_back({{"text", t.text}, {"prob", t.prob}, {"entropy", t.entropy}, {"in_opener", t.in_opener}, {"t_ms", t.t_ms}});
+    json segments = json::array();
+    for (const auto& s : a.segments) segments.push_back({{"text", s.text}, {"style", to_string(s.style)}});
+    json events = json::array();
+    for (const auto& e : turn.timeline().events())
+        events.push_back({{"kind", to_string(e.kind)}, {"t_ms", e.t_ms}, {"text", e.text}, {"duration_ms", e.duration_ms}});
+    return {{"question", turn.question()},
+            {"opener", turn.opener()},
+            {"opener_source", to_string(turn.config().opener_source)},
+            {"stop_reason", to_string(turn.opener_decision().reason)},
+            {"stop_why", turn.opener_decision().why},
+            {"gate", {{"fired", turn.gate().fired}, {"why", turn.gate().why}, {"cut", turn.gate().cut}}},
+            {"tokens", tokens},
+            {"verdict", turn.verdict() ? json({{"verdict", to_string(turn.verdict()->verdict)},
+                                               {"source", to_string(turn.verdict()->source)},
+                                               {"why", turn.verdict()->why}})
+                                       : json(nullptr)},
+            {"path", a.label()},
+            {"answer", a.visible_text()},
+            {"segments", segments},
+            {"cloud_text", turn.cloud_text()},
+            {"cloud_failed", turn.cloud_failed()},
+            {"failure", turn.failure()},
+            {"metrics", {{"local_ttft_ms", opt(m.local_ttft_ms)}, {"time_to_4_words_ms", opt(m.time_to_4_words_ms)},
+                         {"cloud_ttft_ms", opt(m.cloud_ttft_ms)}, {"perceived_first_word_ms", opt(m.perceived_first_word_ms)},
+                         {"masked_ms", m.masked_ms}, {"stall_ms", m.stall_ms}, {"words_before_cloud", m.words_before_cloud}}},
+            {"events", events}};
+}
+
+int ask(int argc, char** argv) {
+    AskOptions o;
+    if (auto err = parse_ask(argc, argv, &o); !err.empty()) return usage(err);
+    std::unique_ptr<LanguageModel> model;
+    auto tokenizer = Tokenizer::load(o.tokenizer);
+    if (!tokenizer.ok()) { std::fprintf(stderr, "headstart: %s\n", tokenizer.error().c_str()); return 1; }
+    if (o.turn.opener_source == OpenerSource::Model) {
+        OrtModelOptions mo;
+        mo.threads = o.threads;
+        auto m = load_ort_model(o.model, mo);
+        if (!m.ok()) { std::fprintf(stderr, "headstart: %s\n", m.error().c_str()); return 1; }
+        model = std::move(m.value());
+    }
+    Turn turn(tokenizer.value(), o.turn);
+    HttpClient http;
+    size_t printed = 0;
+    const auto live = [&](const Turn& t) {  // the words as the user sees them, at the user's pace
+        if (o.json_out) return;
+        const std::string shown = t.shown_text();
+        if (shown.size() > printed) {
+            std::fputs(shown.c_str() + printed, stdout);
+            std::fflush(stdout);
+            printed = shown.size();
+        }
+    };
+    if (!o.json_out) std::printf("> %s\n", o.question.c_str());
+    Status st = run_turn(turn, o.question, model.get(), http, o.run, live);
+    if (!st.ok()) { std::fprintf(stderr, "\nheadstart: %s\n", st.error().c_str()); return 1; }
+    if (o.json_out) {
+        std::printf("%s\n", turn_json(turn).dump(2).c_str());
+        return 0;
+    }
+    const TurnMetrics m = turn.timeline().metrics();
+    const CorrectedAnswer a = turn.answer();
+    std::printf("\n\nopener    \"%s\"  (%s, %d tokens; stop: %s)\n", turn.opener().c_str(), to_string(turn.config().opener_source),
+                static_cast<int>(turn.opener_tokens().size()), turn.opener_decision().why.empty() ? "—" : turn.opener_decision().why.c_str());
+    std::printf("tokens   ");
+    for (const auto& t : turn.opener_tokens()) std::printf(" [%s %.2f]%s", t.text.c_str(), t.prob, t.in_opener ? "" : "x");
+    std::printf("\ngate      %s\n", turn.gate().fired ? turn.gate().why.c_str() : "passed");
+    std::printf("handoff   %s %s\n", to_string(turn.config().handoff.mode), o.run.endpoint.base_url.c_str());
+    if (auto v = turn.verdict()) std::printf("verdict   %s (%s: %s)\n", to_string(v->verdict), to_string(v->source), v->why.c_str());
+    std::printf("path      %s\n", a.label().c_str());
+    if (turn.cloud_failed()) std::printf("cloud     FAILED: %s\n", turn.failure().c_str());
+    std::printf("answer    ");
+    for (const auto& s : a.segments) {
+        if (s.style == SegmentStyle::Cut) continue;
+        if (s.style == SegmentStyle::Struck) std::printf("~~%s~~", s.text.c_str());
+        else std::printf("%s", s.text.c_str());
+    }
+    std::printf("\ntimings   local TTFT %s | 4 words %s | cloud TTFT %s | first word shown %s | masked %.0f ms | stall %.0f ms | %d words before the cloud\n",
+                ms(m.local_ttft_ms).c_str(), ms(m.time_to_4_words_ms).c_str(), ms(m.cloud_ttft_ms).c_str(),
+                ms(m.perceived_first_word_ms).c_str(), m.masked_ms, m.stall_ms, m.words_before_cloud);
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) return usage("no command");
+    const std::string cmd = argv[1];
+    if (cmd == "ask") return ask(argc - 2, argv + 2);
+    if (cmd == "bench") return bench_main(argc - 1, argv + 1);
+    if (cmd == "serve") return cloud_main(argc - 1, argv + 1);
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") return usage("help"), 0;
+    return usage("unknown command " + cmd);
+}
