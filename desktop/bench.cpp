@@ -7,7 +7,10 @@
 // Greedy decoding, so both paths produce the same tokens (checked).
 //
 //   headstart bench [--models A.onnx,B.onnx] [--tokenizer F] [--threads 1,2] [--runs N]
-//                   [--prompts FILE.jsonl] [--no-baseline] [--json OUT.json]
+//                   [--prompts FILE.jsonl] [--no-baseline] [--teacher-forced] [--json OUT.json]
+//
+// --teacher-forced feeds a fixed, plausible opener per prompt instead of the model's own tokens:
+// the same prefill/step/sample work, so untrained models of every size can be timed (scripts/bench).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -27,17 +30,18 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using json = nlohmann::json;
 
-const char* const kDefaultPrompts[] = {
-    "What is the capital of France?",
-    "How do I make a good cup of coffee?",
-    "Can you explain how vaccines work?",
-    "What should I pack for a weekend hiking trip?",
-    "Why is the sky blue?",
-    "How can I improve my sleep?",
-    "What is the difference between a virus and a bacterium?",
-    "Give me some tips for learning a new language.",
-    "How do solar panels generate electricity?",
-    "What are the benefits of regular exercise?",
+// Prompts, each with a plausible opener for --teacher-forced runs.
+const char* const kDefaultPrompts[][2] = {
+    {"What is the capital of France?", "The capital of France is Paris,"},
+    {"How do I make a good cup of coffee?", "Start with freshly ground beans and"},
+    {"Can you explain how vaccines work?", "Vaccines train your immune system to"},
+    {"What should I pack for a weekend hiking trip?", "Pack layers, a rain jacket and"},
+    {"Why is the sky blue?", "The sky looks blue because sunlight"},
+    {"How can I improve my sleep?", "Keep a regular sleep schedule and"},
+    {"What is the difference between a virus and a bacterium?", "A virus is much smaller than"},
+    {"Give me some tips for learning a new language.", "Practice a little every day and"},
+    {"How do solar panels generate electricity?", "Solar panels turn sunlight into electricity"},
+    {"What are the benefits of regular exercise?", "Regular exercise strengthens your heart and"},
 };
 
 double rss_mb() {
@@ -100,6 +104,36 @@ Result<OpenerRun> run_opener(LanguageModel& model, const Tokenizer& tok, const s
     return r;
 }
 
+// Teacher-forced: the same work as generating `opener` (prefill, then one step + one sample per
+// token) whatever the weights know, so untrained models of each size can be timed. Four words
+// are complete when the token that starts the fifth word is sampled.
+Result<OpenerRun> run_forced(LanguageModel& model, const Tokenizer& tok, const std::string& question,
+                             const std::string& opener) {
+    SamplerConfig sc;
+    sc.temperature = 0;
+    sc.repetition_penalty = 1.0f;
+    Sampler sampler(sc);
+    const std::vector<int> forced = tok.encode(opener + " and so on", SpecialTokens::AsText);
+    std::vector<int> prompt = {tok.im_start_id()};
+    for (int id : tok.encode("user\n" + question, SpecialTokens::AsText)) prompt.push_back(id);
+    for (int id : tok.encode("<|im_end|>\n<|im_start|>assistant\n")) prompt.push_back(id);
+    const auto t0 = Clock::now();
+    const auto now = [&] { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); };
+    if (auto st = model.prefill(prompt); !st.ok()) return Error{st.error()};
+    OpenerRun r;
+    int word_starts = 0;
+    for (size_t i = 0; i < forced.size(); ++i) {
+        if (auto s = sampler.sample(model.logits()); !s.ok()) return Error{s.error()};
+        if (i == 0) r.ttft_ms = now();
+        if (i > 0 && tok.starts_word(forced[i]) && ++word_starts == 4) { r.four_words_ms = now(); break; }
+        const auto s0 = Clock::now();
+        if (auto st = model.step(forced[i]); !st.ok()) return Error{st.error()};
+        r.step_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - s0).count());
+        r.opener += tok.token_piece(forced[i]);
+    }
+    return r;
+}
+
 double percentile(std::vector<double> v, double p) {
     if (v.empty()) return 0;
     std::sort(v.begin(), v.end());
@@ -109,15 +143,19 @@ double percentile(std::vector<double> v, double p) {
 }
 
 struct Series {
-    std::vector<double> ttft, four, step;
+    std::vector<double> ttft, four, step, tokens_to_four;
     void add(const OpenerRun& r) {
         ttft.push_back(r.ttft_ms);
-        if (r.four_words_ms >= 0) four.push_back(r.four_words_ms);
+        if (r.four_words_ms >= 0) {
+            four.push_back(r.four_words_ms);
+            tokens_to_four.push_back(static_cast<double>(r.step_ms.size() + 1));
+        }
         step.insert(step.end(), r.step_ms.begin(), r.step_ms.end());
     }
     json to_json() const {
         const auto pair = [](const std::vector<double>& v) { return json{{"p50", percentile(v, 0.5)}, {"p95", percentile(v, 0.95)}, {"n", v.size()}}; };
-        return {{"ttft_ms", pair(ttft)}, {"time_to_4_words_ms", pair(four)}, {"decode_ms_per_token", pair(step)}};
+        return {{"ttft_ms", pair(ttft)}, {"time_to_4_words_ms", pair(four)}, {"decode_ms_per_token", pair(step)},
+                {"tokens_to_4_words_p50", percentile(tokens_to_four, 0.5)}};
     }
 };
 
@@ -136,10 +174,11 @@ int bench_main(int argc, char** argv) {
     std::string tokenizer_path = "assets/models/tokenizer.json", json_path, prompts_path;
     std::vector<int> threads = {1, 2};
     int runs = 3;
-    bool baseline = true;
+    bool baseline = true, forced = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--no-baseline") { baseline = false; continue; }
+        if (a == "--teacher-forced") { forced = true; continue; }
         if (i + 1 >= argc) { std::fprintf(stderr, "headstart bench: missing value for %s\n", a.c_str()); return 2; }
         const std::string v = argv[++i];
         if (a == "--models") models = split_list(v);
@@ -152,10 +191,12 @@ int bench_main(int argc, char** argv) {
     }
     auto tok = Tokenizer::load(tokenizer_path);
     if (!tok.ok()) { std::fprintf(stderr, "headstart bench: %s\n", tok.error().c_str()); return 1; }
-    std::vector<std::string> prompts(std::begin(kDefaultPrompts), std::end(kDefaultPrompts));
+    std::vector<std::string> prompts, openers;
+    for (const auto& p : kDefaultPrompts) { prompts.push_back(p[0]); openers.push_back(p[1]); }
     if (!prompts_path.empty()) {
         std::ifstream in(prompts_path);
         if (!in) { std::fprintf(stderr, "headstart bench: cannot read %s\n", prompts_path.c_str()); return 1; }
+        if (forced) { std::fprintf(stderr, "headstart bench: --teacher-forced uses the built-in prompts\n"); return 2; }
         prompts.clear();
         std::string line;
         while (std::getline(in, line)) {
@@ -165,7 +206,10 @@ int bench_main(int argc, char** argv) {
         }
     }
 
-    json report = {{"prompts", prompts.size()}, {"runs", runs}, {"results", json::array()}};
+    const auto opener_run = [&](LanguageModel& m, size_t i) {
+        return forced ? run_forced(m, *tok, prompts[i], openers[i]) : run_opener(m, *tok, prompts[i]);
+    };
+    json report = {{"prompts", prompts.size()}, {"runs", runs}, {"teacher_forced", forced}, {"results", json::array()}};
     std::printf("%-28s %3s %8s %7s | %-15s %-15s %-15s | %-15s %7s\n", "model", "thr", "load ms", "RSS MB",
                 "TTFT p50/p95", "4 words p50/95", "decode ms/tok", "no-cache 4w/tok", "speedup");
     int status = 0;
@@ -179,7 +223,7 @@ int bench_main(int argc, char** argv) {
             const double load_ms = std::chrono::duration<double, std::milli>(Clock::now() - l0).count();
             if (!model.ok()) { std::fprintf(stderr, "headstart bench: %s\n", model.error().c_str()); status = 1; break; }
             LanguageModel& m = **model;
-            if (auto w = run_opener(m, *tok, prompts[0]); !w.ok()) {  // warm-up
+            if (auto w = opener_run(m, 0); !w.ok()) {  // warm-up
                 std::fprintf(stderr, "headstart bench: %s\n", w.error().c_str());
                 status = 1;
                 break;
@@ -187,13 +231,13 @@ int bench_main(int argc, char** argv) {
             Series cached, recompute;
             int mismatches = 0;
             for (int r = 0; r < runs; ++r)
-                for (const auto& q : prompts) {
-                    auto a = run_opener(m, *tok, q);
+                for (size_t q = 0; q < prompts.size(); ++q) {
+                    auto a = opener_run(m, q);
                     if (!a.ok()) { std::fprintf(stderr, "headstart bench: %s\n", a.error().c_str()); return 1; }
                     cached.add(*a);
                     if (baseline) {
                         RecomputeEveryStep slow(m);
-                        auto b = run_opener(slow, *tok, q);
+                        auto b = opener_run(slow, q);
                         if (!b.ok()) { std::fprintf(stderr, "headstart bench: %s\n", b.error().c_str()); return 1; }
                         recompute.add(*b);
                         if (b->opener != a->opener) ++mismatches;
@@ -219,6 +263,7 @@ int bench_main(int argc, char** argv) {
                         load_ms, rss, percentile(cached.ttft, 0.5), percentile(cached.ttft, 0.95),
                         percentile(cached.four, 0.5), percentile(cached.four, 0.95), percentile(cached.step, 0.5),
                         percentile(cached.step, 0.95), base, ratio);
+            std::printf("  (%s: 4 words took %.0f tokens, p50, with this tokenizer)\n", name.c_str(), percentile(cached.tokens_to_four, 0.5));
             if (mismatches) std::printf("  warning: %d openers differ between the cached and recomputed runs\n", mismatches);
         }
     }
