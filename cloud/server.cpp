@@ -101,6 +101,12 @@ std::string read_common(const json& body, const CloudServerOptions& o, Continuat
             return *param = "headstart_verdict", "headstart_verdict must be auto, continue, pivot or rewrite";
         if (v != "auto") task->forced_verdict = v.get<std::string>();
     }
+    if (body.contains("headstart_latency") && !body["headstart_latency"].is_null()) {
+        LatencyProfile p;
+        if (!body["headstart_latency"].is_string() || !latency_profile(body["headstart_latency"].get<std::string>(), &p))
+            return *param = "headstart_latency", "headstart_latency must be none, wifi, lte, congested or satellite";
+        task->latency_profile = p.name;
+    }
     if (body.contains("stop") && !body["stop"].is_null()) {
         const json& s = body["stop"];
         if (s.is_string()) task->stop.push_back(s.get<std::string>());
@@ -274,12 +280,14 @@ void CloudServer::routes() {
                                                    " requests in flight); retry shortly", "rate_limit_error", "busy");
 
             std::mt19937_64 rng(options_.seed + task.seed * 7919 + request_no);
-            const double first_ms = draw_first_token_ms(options_.latency, rng) + fault.stall_ms;
+            LatencyProfile latency = options_.latency;
+            if (!task.latency_profile.empty()) latency_profile(task.latency_profile, &latency);
+            const double first_ms = draw_first_token_ms(latency, rng) + fault.stall_ms;
             const auto first_at = arrival + std::chrono::microseconds(static_cast<long long>(first_ms * 1000));
             const std::string id = (chat ? "chatcmpl-hs" : "cmpl-hs") + std::to_string(request_no);
             const long created = static_cast<long>(std::time(nullptr));
             const std::string model = options_.model_name;
-            const double per_token_ms = options_.latency.per_token_ms;
+            const double per_token_ms = latency.per_token_ms;
 
             if (!stream) {
                 std::string text, finish = "stop";

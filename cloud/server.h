@@ -38,6 +38,7 @@ struct ContinuationTask {
     unsigned long long seed = 0;
     std::vector<std::string> stop;
     std::string forced_verdict;  // "continue" / "pivot" / "rewrite" from "headstart_verdict", else ""
+    std::string latency_profile; // from "headstart_latency": this request's profile instead of the server's
 };
 
 // Produces the continuation piece by piece; emit() returns false when the client has gone.

@@ -2,6 +2,7 @@
 #include "core/turn.h"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "core/utf8.h"
 #include "core/words.h"
@@ -138,12 +139,14 @@ Result<HandoffRequest> Turn::handoff(double t_ms) {
     if (config_.opener_source == OpenerSource::None) hc.verdict_protocol = false;  // nothing to judge
     auto req = build_handoff_request(hc, question_, gate_.opener);
     if (!req.ok()) return Error{req.error()};
-    if (!config_.forced_verdict.empty() && config_.opener_source != OpenerSource::None) {
-        // headstart-cloud reads this field; a hosted LLM ignores it (the system prompt asks it then).
-        auto& body = req->body;
-        const auto brace = body.rfind('}');
-        if (brace != std::string::npos)
-            body.insert(brace, ",\"headstart_verdict\":\"" + config_.forced_verdict + "\"");
+    // Fields headstart-cloud reads (a hosted LLM ignores unknown fields; the system prompt asks it).
+    if ((!config_.forced_verdict.empty() && config_.opener_source != OpenerSource::None) ||
+        !config_.latency_profile.empty()) {
+        auto body = nlohmann::json::parse(req->body);
+        if (!config_.forced_verdict.empty() && config_.opener_source != OpenerSource::None)
+            body["headstart_verdict"] = config_.forced_verdict;
+        if (!config_.latency_profile.empty()) body["headstart_latency"] = config_.latency_profile;
+        req->body = body.dump();
     }
     timeline_.add(EventKind::Handoff, t_ms, gate_.opener);
     if (gate_.fired) timeline_.add(EventKind::Verdict, t_ms, "gate: " + gate_.why);

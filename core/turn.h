@@ -47,7 +47,8 @@ struct TurnConfig {
     HandoffConfig handoff;
     CorrectionConfig correction;
     PresenterConfig presenter;
-    std::string forced_verdict;  // "" (auto) or continue/pivot/rewrite: asked of the cloud
+    std::string forced_verdict;   // "" (auto) or continue/pivot/rewrite: asked of the cloud
+    std::string latency_profile;  // "" or a headstart-cloud profile name (wifi, lte, ...) for this turn
     std::string offline_ending = "— I can't reach the cloud right now, so that is all I can say.";
     size_t max_question_bytes = 4000;
 };

@@ -17,6 +17,7 @@
 #include "imgui.h"
 #include "imgui_impl_opengl3.h"
 #include "imgui_impl_sdl.h"
+#include "desktop/native_driver.h"
 #include "ui/app.h"
 #include "ui/gl.h"
 
@@ -66,6 +67,19 @@ bool parse(int argc, char** argv, Options* o, std::string* err) {
     return true;
 }
 
+// The μLMs the app offers: trained ones in assets/models, else the tiny test model of the build.
+std::vector<ui::ModelChoice> default_models() {
+    std::vector<ui::ModelChoice> models;
+    for (const char* size : {"8m", "16m", "28m"}) {
+        const std::string path = std::string("assets/models/mulm-") + size + "-int8.onnx";
+        if (std::ifstream(path).good())
+            models.push_back({std::string("\xC2\xB5LM ") + size + " (int8)", path, "assets/models/tokenizer.json"});
+    }
+    if (models.empty())
+        models.push_back({"tiny test model", "build/native/fixtures/tiny.onnx", "build/native/fixtures/tokenizer.json"});
+    return models;
+}
+
 bool write_png(const std::string& path, int w, int h) {
     std::vector<unsigned char> rgba(static_cast<size_t>(w) * h * 4);
     glPixelStorei(GL_PACK_ALIGNMENT, 1);
@@ -108,7 +122,8 @@ int main(int argc, char** argv) {
     ImGui_ImplSDL2_InitForOpenGL(window, gl);
     ImGui_ImplOpenGL3_Init("#version 330 core");
 
-    ui::App app({"desktop", reinterpret_cast<const char*>(glGetString(GL_RENDERER))});
+    headstart::NativeTurnDriver driver(default_models());
+    ui::App app({"desktop", reinterpret_cast<const char*>(glGetString(GL_RENDERER))}, &driver);
     if (!app.init_graphics()) std::fprintf(stderr, "headstart-desktop: %s\n", app.error().c_str());
 
     Uint64 last = SDL_GetPerformanceCounter();

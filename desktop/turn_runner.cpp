@@ -67,6 +67,7 @@ Status run_turn(Turn& turn, std::string_view question, LanguageModel* model, Htt
     post.url = endpoint_url(options.endpoint, request->path);
     post.body = request->body;
     post.headers = auth_headers(options.endpoint);
+    post.headers.insert(post.headers.end(), options.headers.begin(), options.headers.end());
     post.connect_timeout_ms = options.connect_timeout_ms;
     post.idle_timeout_ms = options.idle_timeout_ms;
     post.total_timeout_ms = options.total_timeout_ms;

@@ -37,7 +37,13 @@ std::string json_escape(const std::string& s) {
 
 }  // namespace
 
-App::App(AppInfo info) : info_(std::move(info)) {}
+App::App(AppInfo info, TurnDriver* driver) : info_(std::move(info)), driver_(driver) {}
+
+void App::ask(const std::string& question) {
+    if (!driver_) return;
+    request_.question = question;
+    driver_->start(request_);
+}
 
 bool App::init_graphics() {
     if (!backdrop_.build(shaders::fullscreen_vert_glsl, shaders::backdrop_frag_glsl)) {
@@ -67,6 +73,10 @@ void App::frame(float dt) {
     // Headless browsers with virtual time can report a zero or negative delta.
     time_s_ += std::max(0.0f, dt);
     ++frames_;
+    if (driver_) {
+        driver_->poll();
+        snapshot_ = driver_->snapshot();
+    }
     draw_header();
     draw_timeline_lanes();
 }
@@ -74,7 +84,7 @@ void App::frame(float dt) {
 void App::draw_header() {
     const ImGuiViewport* vp = ImGui::GetMainViewport();
     ImGui::SetNextWindowPos(ImVec2(vp->Pos.x + 16, vp->Pos.y + 16), ImGuiCond_FirstUseEver);
-    ImGui::SetNextWindowSize(ImVec2(420, 170), ImGuiCond_FirstUseEver);
+    ImGui::SetNextWindowSize(ImVec2(520, 170), ImGuiCond_FirstUseEver);
     ImGui::Begin("Headstart");
     ImGui::TextUnformatted("An on-device \xC2\xB5LM writes the opener;");
     ImGui::TextUnformatted("the cloud LLM continues it mid-sentence.");
@@ -83,6 +93,14 @@ void App::draw_header() {
     ImGui::Text("renderer  %s", info_.gl_version.c_str());
     ImGui::Text("frame     %ld  (%.0f fps)", frames_, ImGui::GetIO().Framerate);
     if (!error_.empty()) ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", error_.c_str());
+    ImGui::Separator();
+    ImGui::SetNextItemWidth(-70);
+    const bool enter = ImGui::InputText("##question", question_, sizeof question_, ImGuiInputTextFlags_EnterReturnsTrue);
+    ImGui::SameLine();
+    if ((ImGui::Button("Ask") || enter) && driver_) ask(question_);
+    ImGui::TextDisabled("%s", snapshot_.status.c_str());
+    if (!snapshot_.error.empty()) ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", snapshot_.error.c_str());
+    if (snapshot_.turn) ImGui::TextWrapped("%s", snapshot_.turn->shown_text().c_str());
     ImGui::End();
 }
 
@@ -94,6 +112,8 @@ void App::draw_timeline_lanes() {
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const ImVec2 origin = ImGui::GetCursorScreenPos();
     const float width = ImGui::GetContentRegionAvail().x, lane_h = 34.0f, label_w = 140.0f;
+    static const headstart::Timeline kEmpty;
+    const headstart::Timeline& timeline_ = snapshot_.turn ? snapshot_.turn->timeline() : kEmpty;
     const double span_ms = std::max(1000.0, timeline_.end_ms());
     for (int lane = 0; lane < 3; ++lane) {
         const float y = origin.y + lane * (lane_h + 6);
@@ -118,7 +138,8 @@ void App::draw_timeline_lanes() {
 std::string App::state_json() const {
     char buf[160];
     std::snprintf(buf, sizeof buf, "\"frames\":%ld,\"framebuffer\":[%d,%d],\"shader_ok\":%s,\"events\":%zu",
-                  frames_, fb_w_, fb_h_, backdrop_.ok() ? "true" : "false", timeline_.events().size());
+                  frames_, fb_w_, fb_h_, backdrop_.ok() ? "true" : "false",
+                  snapshot_.turn ? snapshot_.turn->timeline().events().size() : size_t{0});
     return std::string("{\"app\":\"headstart\",\"version\":\"") + HEADSTART_VERSION + "\",\"platform\":\"" +
            json_escape(info_.platform) + "\",\"gl\":\"" + json_escape(info_.gl_version) + "\"," + buf +
            ",\"error\":\"" + json_escape(error_) + "\"}";

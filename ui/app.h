@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/timeline.h"
+#include "ui/driver.h"
 #include "ui/shader.h"
 
 namespace ui {
@@ -19,7 +20,11 @@ struct AppInfo {
 
 class App {
 public:
-    explicit App(AppInfo info);
+    // `driver` runs the turns (native threads or the browser's callbacks); the app does not own it.
+    App(AppInfo info, TurnDriver* driver);
+
+    // Asks a question with the current controls (as the Ask button does; tests and scripts too).
+    void ask(const std::string& question);
 
     // Call once the GL context is current. Returns false (see error()) if a shader fails; the app
     // still runs, with a plain backdrop and the error shown in the window.
@@ -38,9 +43,12 @@ private:
     void draw_timeline_lanes();
 
     AppInfo info_;
+    TurnDriver* driver_;
+    TurnRequest request_;      // the controls' state: the next turn's settings
+    TurnSnapshot snapshot_;    // what the driver last published
+    char question_[512] = "How do I make a good cup of coffee?";
     ShaderQuad backdrop_;
     std::string error_;
-    headstart::Timeline timeline_;  // the current turn (empty until the engine runs one)
     long frames_ = 0;
     double time_s_ = 0.0;
     int fb_w_ = 0, fb_h_ = 0;

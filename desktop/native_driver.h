@@ -1,0 +1,44 @@
+// desktop/native_driver.h — ui::TurnDriver for native builds: each turn runs on a worker thread
+// (ONNX Runtime μLM + cpp-httplib cloud, desktop/turn_runner.h); the UI thread reads copies.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "core/model.h"
+#include "core/tokenizer.h"
+#include "ui/driver.h"
+
+namespace headstart {
+
+class NativeTurnDriver final : public ui::TurnDriver {
+public:
+    explicit NativeTurnDriver(std::vector<ui::ModelChoice> models, int threads = 1);
+    ~NativeTurnDriver() override;
+
+    std::vector<ui::ModelChoice> models() const override { return models_; }
+    void start(const ui::TurnRequest& request) override;
+    void cancel() override;
+    ui::TurnSnapshot snapshot() const override;
+
+private:
+    struct Loaded {
+        Tokenizer tokenizer;
+        std::unique_ptr<LanguageModel> model;
+    };
+    void run(ui::TurnRequest request);
+    void publish(const Turn* turn, const std::string& status, bool running, const std::string& error = {});
+
+    std::vector<ui::ModelChoice> models_;
+    int threads_;
+    std::map<int, Loaded> loaded_;  // by model index, loaded on first use (worker thread only)
+    std::thread worker_;
+    std::atomic<bool> cancel_{false};
+    mutable std::mutex mutex_;
+    ui::TurnSnapshot snapshot_;
+};
+
+}  // namespace headstart

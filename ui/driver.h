@@ -1,0 +1,56 @@
+// ui/driver.h — the one seam between the shared ui::App and a platform. The app never runs a
+// model or opens a socket; it asks a TurnDriver to run a turn and draws the latest snapshot.
+//
+//   native (desktop/native_driver.*): ONNX Runtime + cpp-httplib on a worker thread
+//   web    (wasm/web_driver.*):       onnxruntime-web + fetch streaming, callbacks on the main thread
+//
+// Both produce the same core::Turn (core/turn.h), so the views are identical.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/transport.h"
+#include "core/turn.h"
+
+namespace ui {
+
+// A μLM the platform can load: a display name and where its files are.
+struct ModelChoice {
+    std::string name;            // "μLM 28M (int8)"
+    std::string model_path;      // native path or URL (web)
+    std::string tokenizer_path;  // native path or URL (web)
+};
+
+struct TurnRequest {
+    std::string question;
+    int model_index = 0;             // into TurnDriver::models()
+    headstart::TurnConfig config;    // opener policy, sampler, gate, handoff, presenter, forced verdict
+    headstart::Endpoint endpoint;    // cloud: local headstart-cloud or any OpenAI-compatible URL
+    std::string latency_profile;     // asked of headstart-cloud ("" = the server's own)
+};
+
+// What the app draws: a copy of the turn as it stands (taken under the driver's lock natively).
+struct TurnSnapshot {
+    std::shared_ptr<const headstart::Turn> turn;  // null before the first turn
+    bool running = false;
+    std::string error;     // the turn could not run at all (e.g. model failed to load)
+    std::string status;    // one line: "loading model…", "μLM writing", "waiting for cloud", ...
+    double elapsed_ms = 0; // since the turn started (the timeline's clock)
+    long generation = 0;   // increments on every change (cheap change detection)
+};
+
+class TurnDriver {
+public:
+    virtual ~TurnDriver() = default;
+    virtual std::vector<ModelChoice> models() const = 0;
+    // Starts a turn; a running one is cancelled first.
+    virtual void start(const TurnRequest& request) = 0;
+    virtual void cancel() = 0;
+    virtual TurnSnapshot snapshot() const = 0;
+    // Called once per frame on the UI thread (the web driver pumps its callbacks here).
+    virtual void poll() {}
+};
+
+}  // namespace ui
