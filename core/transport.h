@@ -13,6 +13,7 @@ struct Endpoint {
     std::string base_url = "http://127.0.0.1:8088";  // scheme://host[:port][/prefix], e.g. .../v1 not included
     std::string api_key;                              // sent as a Bearer token; never logged or shown
     std::string model = "headstart-cloud";
+    std::string ca_file;  // extra CA bundle for https (self-signed test servers); "" = the system's
 };
 
 struct HttpPost {
@@ -22,6 +23,7 @@ struct HttpPost {
     int connect_timeout_ms = 3000;
     int idle_timeout_ms = 8000;    // longest silence accepted, first byte included
     int total_timeout_ms = 30000;  // the whole response
+    std::string ca_file;           // see Endpoint::ca_file
 };
 
 enum class TransportFailure {

@@ -10,6 +10,7 @@
 //   --threads N                          ORT intra-op threads (1)
 //   --cloud URL                          OpenAI-compatible endpoint (http://127.0.0.1:8088)
 //   --cloud-model NAME --api-key-env VAR the model id and the env variable holding the API key
+//   --ca-file PEM                        extra CA for an https endpoint (certificates are always verified)
 //   --mode chat|prefill                  handoff request mode (chat)
 //   --opener mulm|canned|none            where the opener comes from (mulm)
 //   --verdict auto|continue|pivot|rewrite  force a correction path (auto)
@@ -93,6 +94,7 @@ std::string parse_ask(int argc, char** argv, AskOptions* o) {
         else if (a == "--cloud") o->run.endpoint.base_url = v;
         else if (a == "--cloud-model") o->run.endpoint.model = o->turn.handoff.model = v;
         else if (a == "--api-key-env") o->api_key_env = v;
+        else if (a == "--ca-file") o->run.endpoint.ca_file = v;
         else if (a == "--mode") {
             if (std::string(v) == "chat") o->turn.handoff.mode = HandoffMode::Chat;
             else if (std::string(v) == "prefill") o->turn.handoff.mode = HandoffMode::Prefill;

@@ -18,7 +18,7 @@ constexpr size_t kMaxErrorBody = 64 * 1024;
 
 using Clock = std::chrono::steady_clock;
 
-std::unique_ptr<httplib::Client> make_client(const UrlParts& u, int connect_ms, int read_ms) {
+std::unique_ptr<httplib::Client> make_client(const UrlParts& u, int connect_ms, int read_ms, const std::string& ca_file) {
     const std::string origin = u.scheme + "://" + (u.host.find(':') != std::string::npos ? "[" + u.host + "]" : u.host) +
                                ":" + std::to_string(u.port);
     auto c = std::make_unique<httplib::Client>(origin);
@@ -27,6 +27,11 @@ std::unique_ptr<httplib::Client> make_client(const UrlParts& u, int connect_ms, 
     c->set_write_timeout(read_ms / 1000, (read_ms % 1000) * 1000);
     c->set_keep_alive(false);
     c->set_follow_location(false);
+    // https: the server's certificate is always verified (system CAs, or ca_file when given).
+    if (u.scheme == "https") {
+        c->enable_server_certificate_verification(true);
+        if (!ca_file.empty()) c->set_ca_cert_path(ca_file);
+    }
     return c;
 }
 
@@ -74,7 +79,7 @@ HttpOutcome HttpClient::post_stream(const HttpPost& request, const OnBytes& on_b
     UrlParts url;
     if (!parse_url(request.url, &url)) return failure(TransportFailure::Unreachable, "not an http(s) URL: " + request.url);
     auto active = std::make_shared<Active>();
-    active->client = make_client(url, request.connect_timeout_ms, request.idle_timeout_ms);
+    active->client = make_client(url, request.connect_timeout_ms, request.idle_timeout_ms, request.ca_file);
     {
         std::lock_guard<std::mutex> lock(mutex_);
         active_ = active;
@@ -162,7 +167,7 @@ HttpOutcome HttpClient::get(const std::string& target, const std::vector<std::pa
                             int timeout_ms) {
     UrlParts url;
     if (!parse_url(target, &url)) return failure(TransportFailure::Unreachable, "not an http(s) URL: " + target);
-    auto client = make_client(url, timeout_ms, timeout_ms);
+    auto client = make_client(url, timeout_ms, timeout_ms, "");
     httplib::Headers h;
     for (const auto& [k, v] : headers) h.emplace(k, v);
     auto res = client->Get(path_of(target).c_str(), h);

@@ -71,6 +71,7 @@ Status run_turn(Turn& turn, std::string_view question, LanguageModel* model, Htt
     post.connect_timeout_ms = options.connect_timeout_ms;
     post.idle_timeout_ms = options.idle_timeout_ms;
     post.total_timeout_ms = options.total_timeout_ms;
+    post.ca_file = options.endpoint.ca_file;
 
     CloudEvents ev;
     std::thread worker([&] {
