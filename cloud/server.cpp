@@ -27,7 +27,9 @@ void send_error(httplib::Response& res, int status, const std::string& message, 
     json e = {{"error", {{"message", message}, {"type", type}, {"param", param ? json(param) : json(nullptr)},
                          {"code", code ? json(code) : json(nullptr)}}}};
     res.status = status;
-    res.set_content(e.dump(), "application/json");
+    // The message may quote the client's bytes (a JSON parse error shows what it last read): with
+    // invalid UTF-8 there, a strict dump() would throw and turn a 400 into a 500. Replace instead.
+    res.set_content(e.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
 
 // A fault a test asked for with X-Headstart-Fault (only with allow_faults).
@@ -294,7 +296,7 @@ void CloudServer::routes() {
                 Status st = slot->continuator->generate(task, [&](std::string_view p) { text += p; return true; }, &finish);
                 release(std::move(slot));
                 if (!st.ok()) return send_error(res, 400, st.error(), "invalid_request_error", "generation_failed");
-                std::this_thread::sleep_until(first_at);
+                if (!wait_until(first_at)) return send_error(res, 503, "the server is stopping", "server_error");
                 json choice = {{"index", 0}, {"finish_reason", finish}};
                 if (chat) choice["message"] = {{"role", "assistant"}, {"content", text}};
                 else { choice["text"] = text; choice["logprobs"] = nullptr; }
@@ -314,7 +316,7 @@ void CloudServer::routes() {
                     const auto write = [&](const std::string& s) { return alive = alive && sink.write(s.data(), s.size()); };
                     std::string finish = "stop";
                     Status st = (*shared_slot)->continuator->generate(task, [&](std::string_view piece) {
-                        std::this_thread::sleep_until(next_at);
+                        if (!wait_until(next_at)) return alive = false;
                         next_at = Clock::now() + std::chrono::microseconds(static_cast<long long>(per_token_ms * 1000));
                         if (fault.cut_after >= 0 && chunks >= fault.cut_after) return alive = false;
                         const std::string text(piece);
@@ -324,12 +326,13 @@ void CloudServer::routes() {
                         ++chunks;
                         return alive;
                     }, &finish);
-                    if (fault.cut_after >= 0) return false;  // drop the connection: no [DONE]
+                    // A cut fault, or the server stopping: drop the connection, no [DONE].
+                    if (fault.cut_after >= 0 || stopping_) return false;
                     if (!st.ok()) {
                         json e = {{"error", {{"message", st.error()}, {"type", "server_error"}}}};
                         write("data: " + e.dump() + "\n\n");
                     } else if (alive) {
-                        std::this_thread::sleep_until(next_at);
+                        if (!wait_until(next_at)) return false;
                         write(chunk_json(chat, id, created, model, nullptr, finish.c_str(), first));
                     }
                     write("data: [DONE]\n\n");
@@ -361,7 +364,18 @@ Status CloudServer::bind() {
 
 void CloudServer::run() { server_->listen_after_bind(); }
 
+bool CloudServer::wait_until(Clock::time_point t) const {
+    // Short slices rather than a condition variable: stop() must stay lock-free (signal handler).
+    while (!stopping_) {
+        const auto now = Clock::now();
+        if (now >= t) return true;
+        std::this_thread::sleep_for(std::min<Clock::duration>(t - now, std::chrono::milliseconds(10)));
+    }
+    return false;
+}
+
 void CloudServer::stop() {
+    stopping_ = true;
     if (server_) server_->stop();
 }
 

@@ -12,6 +12,8 @@
 // max_concurrency; a request that cannot get a slot within queue_timeout_ms gets 429.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -73,6 +75,10 @@ public:
     Status bind();       // opens the socket (port 0 picks one)
     int bound_port() const { return port_; }
     void run();          // serves until stop(); call after bind()
+    // Ends run() promptly: requests still waiting out their injected latency are cut off (a
+    // stream is dropped, a whole answer gets 503) instead of holding the shutdown for seconds.
+    // Takes no lock (it sets an atomic flag, then httplib closes the listening socket), since
+    // headstart-cloud calls it from its SIGINT / SIGTERM handler.
     void stop();
 
 private:
@@ -80,6 +86,8 @@ private:
     std::unique_ptr<Slot> acquire();          // nullptr when busy past the queue timeout
     void release(std::unique_ptr<Slot> slot);
     void routes();
+    // Sleeps until `t` (injected latency); false, early, once stop() was called.
+    bool wait_until(std::chrono::steady_clock::time_point t) const;
 
     CloudServerOptions options_;
     Factory factory_;
@@ -90,6 +98,7 @@ private:
     std::vector<std::unique_ptr<Slot>> idle_;
     int in_use_ = 0;
     unsigned long long requests_ = 0;
+    std::atomic<bool> stopping_{false};
 };
 
 }  // namespace headstart

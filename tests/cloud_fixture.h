@@ -110,6 +110,7 @@ private:
 struct StreamedResponse {
     int status = 0;
     std::string content_type;
+    httplib::Headers headers;
     std::string body;
     std::vector<std::pair<double, std::string>> chunks;
     httplib::Error error = httplib::Error::Success;
@@ -132,6 +133,7 @@ inline StreamedResponse post_streamed(const CloudFixture& cloud, const std::stri
     req.response_handler = [&](const httplib::Response& res) {
         out.status = res.status;
         out.content_type = res.get_header_value("Content-Type");
+        out.headers = res.headers;
         return true;
     };
     req.content_receiver = [&](const char* data, size_t len, uint64_t, uint64_t) {

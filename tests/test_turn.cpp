@@ -112,10 +112,10 @@ TEST_CASE("turn: a verdict tag split across SSE chunks is parsed and stripped (p
         CAPTURE(step);
         Turn turn(tok, test_config());
         feed_opener(turn, tok, "What is the capital of France?", "The capital of France is Lyon");
-        const std::string opener = turn.opener();
-        REQUIRE_FALSE(opener.empty());
         auto req = turn.handoff(20.0);
         REQUIRE(req.ok());
+        const std::string opener = turn.opener();
+        CHECK(opener == "The capital of France is Lyon");
         turn.on_cloud_status(200, 100.0);
         const double t = feed_split(turn, stream, step, 100.0);
         turn.on_cloud_end(ok_outcome(), t);
@@ -149,8 +149,9 @@ TEST_CASE("turn: rewrite strikes the opener on a display and says 'Let me rephra
         cfg.correction.mode = mode;
         Turn turn(tok, cfg);
         feed_opener(turn, tok, "What is the capital of France?", "Lyon is a big city");
-        const std::string opener = turn.opener();
         REQUIRE(turn.handoff(20.0).ok());
+        const std::string opener = turn.opener();
+        CHECK(opener == "Lyon is a big city");
         turn.advance(500.0);  // part of the opener is already out when the rewrite comes
         feed_split(turn, stream, 9, 600.0);
         turn.on_cloud_end(ok_outcome(), 700.0);
@@ -182,9 +183,9 @@ TEST_CASE("turn: an untagged continuation gets an inferred verdict", "[turn]") {
     const Tokenizer tok = tiny_tokenizer();
     Turn turn(tok, test_config());
     feed_opener(turn, tok, "What is the capital of France?", "The capital of France is");
+    REQUIRE(turn.handoff(20.0).ok());
     const std::string opener = turn.opener();
     CHECK(opener == "The capital of France is");
-    REQUIRE(turn.handoff(20.0).ok());
     feed_split(turn, sse_content(" Paris, a city on the Seine.") + sse_finish() + kDone, 13, 300.0);
     turn.on_cloud_end(ok_outcome(), 400.0);
     show_all(turn);
@@ -202,10 +203,10 @@ TEST_CASE("turn: the presenter shows the opener first, then cloud words, never a
     const Tokenizer tok = tiny_tokenizer();
     Turn turn(tok, test_config());  // 100 ms a word, no punctuation pauses
     feed_opener(turn, tok, "What is the capital of France?", "The capital of France is");
+    REQUIRE(turn.handoff(10.0).ok());
     const std::string opener = turn.opener();
     const size_t opener_words = words_of(opener).size();
     REQUIRE(opener_words == 5);
-    REQUIRE(turn.handoff(10.0).ok());
 
     // The first cloud words arrive while the opener is still being shown; the rest long after
     // the opener has ended (a stall).
@@ -245,8 +246,9 @@ TEST_CASE("turn: a stream that ends without [DONE] and without text fails gracef
     const Tokenizer tok = tiny_tokenizer();
     Turn turn(tok, test_config());
     feed_opener(turn, tok, "What is the capital of France?", "The capital of France is");
-    const std::string opener = turn.opener();
     REQUIRE(turn.handoff(20.0).ok());
+    const std::string opener = turn.opener();
+    REQUIRE(opener == "The capital of France is");
     turn.on_cloud_status(200, 100.0);
     turn.on_cloud_bytes("data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\"}}]}\n\n", 120.0);
     turn.on_cloud_end(ok_outcome(), 130.0);
@@ -332,12 +334,13 @@ TEST_CASE("turn: cloud only sends no verdict protocol and shows the cloud's word
     CHECK(req->body.find("headstart_verdict") == std::string::npos);
     turn.advance(100.0);
     CHECK(turn.shown_text().empty());
-    feed_split(turn, sse_content("[[pivot]] Paris.") + kDone, 5, 200.0);
+    feed_split(turn, sse_content("Paris is the capital of France.") + kDone, 5, 200.0);
     turn.on_cloud_end(ok_outcome(), 210.0);
     show_all(turn);
-    // No protocol: the text is passed through as the cloud wrote it.
-    CHECK(turn.shown_text() == "[[pivot]] Paris.");
+    CHECK(turn.shown_text() == "Paris is the capital of France.");
     CHECK_FALSE(turn.verdict());
+    CHECK(turn.answer().label() == "continue");
+    for (const Event* e : events_of(turn, EventKind::WordShown)) CHECK(e->origin == Origin::Cloud);
 }
 
 TEST_CASE("turn: the confidence gate replaces an opener the μLM was unsure of", "[turn]") {
@@ -375,13 +378,17 @@ TEST_CASE("turn: the confidence gate cuts the opener after its last trusted word
     Turn turn(tok, test_config());
     const std::string sure = "The capital of";
     const int sure_tokens = static_cast<int>(tok.encode(sure, SpecialTokens::AsText).size());
-    feed_opener(turn, tok, "What is the capital of France?", sure + " Lyon is big", sure_tokens);
+    // " is", " a", " city" are single tokens of this vocabulary, each starting its word: the
+    // doubt lands on word 4 and later, never on "of".
+    for (const char* w : {" is", " a", " city"}) REQUIRE(tok.encode(w, SpecialTokens::AsText).size() == 1);
+    feed_opener(turn, tok, "What is the capital of France?", sure + " is a city", sure_tokens);
     REQUIRE(turn.handoff(20.0).ok());
+    INFO(turn.gate().why);
     CHECK(turn.gate().fired);
     CHECK_FALSE(turn.gate().used_fallback);
     CHECK(turn.opener() == sure);
     CHECK(turn.gate().kept_words == 3);
-    CHECK(turn.gate().cut.find("Lyon") != std::string::npos);
+    CHECK(trim_spaces(turn.gate().cut) == "is");
     std::string kept_chips;
     for (const auto& t : turn.opener_tokens())
         if (t.in_opener) kept_chips += t.text;
