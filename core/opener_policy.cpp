@@ -225,6 +225,12 @@ OpenerDecision OpenerPolicy::on_token(const OpenerToken& token) {
             words_[k].max_entropy = ent;
         }
         low_confidence_inside_ = false;
+    } else if (trim_spaces(decoded).empty()) {
+        // A bare space or line break ("Ġ" before "L" "y" "on"): its confidence belongs to the
+        // word it opens, not to the word before it (the gate must not distrust "of" for " Lyon").
+        carry_logprob_ = have_carry_ ? std::min(carry_logprob_, token.logprob) : token.logprob;
+        carry_entropy_ = have_carry_ ? std::max(carry_entropy_, token.entropy) : token.entropy;
+        have_carry_ = true;
     } else {
         add_stats(token.logprob, token.entropy);
         if (past_min && !words_.empty() && unconfident) low_confidence_inside_ = true;

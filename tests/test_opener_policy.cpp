@@ -350,3 +350,20 @@ TEST_CASE("opener policy: names for the UI", "[opener]") {
     CHECK(to_string(StopReason::LowConfidence) == std::string("low_confidence"));
     CHECK(to_string(StopReason::EndOfSequence) == std::string("end_of_sequence"));
 }
+
+TEST_CASE("opener policy: a bare space token's confidence goes to the word it opens", "[opener]") {
+    OpenerPolicy policy(config(6, 8));
+    REQUIRE_FALSE(policy.on_token("The", -0.1, 1.0).stops());
+    REQUIRE_FALSE(policy.on_token(" capital", -0.1, 1.0).stops());
+    REQUIRE_FALSE(policy.on_token(" of", -0.2, 1.0).stops());
+    REQUIRE_FALSE(policy.on_token(" ", -5.0, 5.5).stops());  // unsure: which word comes next?
+    REQUIRE_FALSE(policy.on_token("L", -0.5, 2.0).stops());
+    REQUIRE_FALSE(policy.on_token("yon", -0.1, 1.0).stops());
+    const auto& words = policy.word_confidences();
+    REQUIRE(words.size() == 4);
+    CHECK(words[2].word == "of");
+    CHECK(words[2].min_logprob == Approx(-0.2));  // "of" itself was sure
+    CHECK(words[3].word == "Lyon");
+    CHECK(words[3].min_logprob == Approx(-5.0));  // the doubt belongs to " Lyon"
+    CHECK(words[3].max_entropy == Approx(5.5));
+}
