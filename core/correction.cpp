@@ -258,6 +258,22 @@ std::string CorrectedAnswer::visible_text() const {
     return std::string(trim_leading_spaces(out));
 }
 
+std::vector<Segment> answer_words(const CorrectedAnswer& answer) {
+    std::vector<Segment> out;
+    for (const Segment& s : answer.segments) {
+        // Words split as the presenter splits them: at Unicode White_Space.
+        const std::string_view text = s.text;
+        for (std::size_t i = 0; i < text.size();) {
+            std::size_t n = 1;
+            if (text_class(decode_code_point(text, i, &n)) == TextClass::Space) { i += n; continue; }
+            const std::size_t begin = i;
+            while (i < text.size() && text_class(decode_code_point(text, i, &n)) != TextClass::Space) i += n;
+            out.push_back(Segment{std::string(text.substr(begin, i - begin)), s.style, s.origin});
+        }
+    }
+    return out;
+}
+
 namespace {
 
 // The opener's segments: the gated opener in `style`, with the gate's cut words beside it.

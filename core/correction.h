@@ -135,6 +135,12 @@ struct CorrectedAnswer {
     std::string visible_text() const;
 };
 
+// The answer one word per segment (whitespace-separated, as the presenter counts words), each
+// keeping its segment's style and origin. The presenter shows every word but the Cut ones, in
+// this order (a rewrite's Struck opener was shown before it was retracted), so word i of those
+// is the i-th WordShown event: how the UI and the study replay style the words they show.
+std::vector<Segment> answer_words(const CorrectedAnswer& answer);
+
 CorrectedAnswer compose_answer(const CorrectionInput& input, const CorrectionConfig& config = {});
 
 }  // namespace headstart

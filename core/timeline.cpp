@@ -70,6 +70,51 @@ int all_words(const std::string& text) { return complete_words(text + " "); }
 
 }  // namespace
 
+namespace {
+
+// The span the user is kept busy by the opener: from its first shown word to the end of the
+// slot of its last shown word; and the first word shown after it that is not the device's.
+struct OpenerShowing {
+    double busy_from = -1.0, busy_to = -1.0;
+    const Event* first_later_word = nullptr;
+};
+
+OpenerShowing opener_showing(const std::vector<Event>& events) {
+    OpenerShowing s;
+    for (const Event& e : events) {
+        if (e.kind != EventKind::WordShown) continue;
+        if (e.origin == Origin::Device) {
+            if (s.busy_from < 0) s.busy_from = e.t_ms;
+            s.busy_to = std::max(s.busy_to, e.t_ms + e.duration_ms);
+        } else if (!s.first_later_word) {
+            s.first_later_word = &e;
+        }
+    }
+    return s;
+}
+
+}  // namespace
+
+std::optional<Span> Timeline::masked_span() const {
+    const Event* sent = first(EventKind::CloudRequestSent);
+    if (!sent) return std::nullopt;
+    const OpenerShowing s = opener_showing(events_);
+    if (s.busy_from < 0) return std::nullopt;
+    // The cloud wait ends with its first token, or with the failure, or is still open.
+    const Event* first_cont = first(EventKind::ContinuationToken);
+    const Event* failed = first(EventKind::CloudFailed);
+    const double wait_end = first_cont ? first_cont->t_ms : failed ? failed->t_ms : end_ms();
+    const double lo = std::max(sent->t_ms, s.busy_from), hi = std::min(wait_end, s.busy_to);
+    if (hi <= lo) return std::nullopt;
+    return Span{lo, hi};
+}
+
+std::optional<Span> Timeline::stall_span() const {
+    const OpenerShowing s = opener_showing(events_);
+    if (s.busy_to < 0 || !s.first_later_word || s.first_later_word->t_ms <= s.busy_to) return std::nullopt;
+    return Span{s.busy_to, s.first_later_word->t_ms};
+}
+
 TurnMetrics Timeline::metrics() const {
     TurnMetrics m;
     const Event* request = first(EventKind::Request);
@@ -97,35 +142,14 @@ TurnMetrics Timeline::metrics() const {
     const Event* first_shown = first(EventKind::WordShown);
     if (first_shown) m.perceived_first_word_ms = first_shown->t_ms - t0;
 
-    // The span the user is kept busy by the opener: from its first shown word to the end of the
-    // slot of its last shown word.
-    double busy_from = -1.0, busy_to = -1.0;
-    const Event* first_later_word = nullptr;  // first word shown that is not from the device
-    for (const Event& e : events_) {
-        if (e.kind != EventKind::WordShown) continue;
-        if (e.origin == Origin::Device) {
-            if (busy_from < 0) busy_from = e.t_ms;
-            busy_to = std::max(busy_to, e.t_ms + e.duration_ms);
-        } else if (!first_later_word) {
-            first_later_word = &e;
-        }
-    }
-
-    const Event* failed = first(EventKind::CloudFailed);
-    m.failed = failed != nullptr;
-    if (sent) {
-        // The cloud wait ends with its first token, or with the failure, or is still open.
-        double wait_end = first_cont ? first_cont->t_ms : failed ? failed->t_ms : end_ms();
-        if (busy_from >= 0) {
-            const double lo = std::max(sent->t_ms, busy_from), hi = std::min(wait_end, busy_to);
-            m.masked_ms = std::max(0.0, hi - lo);
-        }
+    m.failed = first(EventKind::CloudFailed) != nullptr;
+    if (auto masked = masked_span()) m.masked_ms = masked->length();
+    if (sent)
         for (const Event& e : events_)
             if (e.kind == EventKind::WordShown && e.origin == Origin::Device &&
                 (!first_cont || e.t_ms < first_cont->t_ms))
                 ++m.words_before_cloud;
-    }
-    if (busy_to >= 0 && first_later_word) m.stall_ms = std::max(0.0, first_later_word->t_ms - busy_to);
+    if (auto stall = stall_span()) m.stall_ms = stall->length();
 
     if (const Event* v = last(EventKind::Verdict)) m.path = v->text;
     return m;

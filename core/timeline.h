@@ -54,6 +54,12 @@ struct TurnMetrics {
     bool failed = false;         // a CloudFailed event was recorded
 };
 
+// A stretch of the turn's clock, for the UI to shade (masked latency) or mark (stall).
+struct Span {
+    double from_ms = 0.0, to_ms = 0.0;
+    double length() const { return to_ms - from_ms; }
+};
+
 class Timeline {
 public:
     void add(EventKind kind, double t_ms, std::string text = {});
@@ -66,6 +72,10 @@ public:
     double end_ms() const;  // time of the latest event end (t + duration)
 
     TurnMetrics metrics() const;
+    // Where masked_ms and stall_ms lie on the clock (the lanes shade them); empty when zero.
+    // metrics() derives masked_ms and stall_ms from these, so the picture and the numbers agree.
+    std::optional<Span> masked_span() const;
+    std::optional<Span> stall_span() const;
 
 private:
     std::vector<Event> events_;

@@ -4,6 +4,7 @@
 //   headstart ask "question" [options]   opener, handoff, continuation, correction path, timings
 //   headstart bench [options]            μLM latency benchmark (see bench.cpp)
 //   headstart serve [cloud options]      the headstart-cloud server (same flags)
+//   headstart eval [options]             the evaluation harness (see eval.cpp)
 //
 // ask options:
 //   --model FILE.onnx --tokenizer FILE   the μLM (default assets/models/mulm-8m.onnx + tokenizer.json)
@@ -35,6 +36,7 @@
 namespace headstart {
 int cloud_main(int argc, char** argv);
 int bench_main(int argc, char** argv);
+int eval_main(int argc, char** argv);
 }  // namespace headstart
 
 using namespace headstart;
@@ -48,6 +50,7 @@ int usage(const std::string& why) {
                  "usage: headstart ask \"question\" [--model F] [--tokenizer F] [--cloud URL] [--mode chat|prefill]\n"
                  "                 [--opener mulm|canned|none] [--verdict auto|continue|pivot|rewrite] [--json] ...\n"
                  "       headstart bench [--models F,F] [--tokenizer F] [--runs N] [--json OUT]\n"
+                 "       headstart eval [--prompts F.jsonl] [--models F,F] [--cloud URL] [--profiles wifi,lte] [--out DIR]\n"
                  "       headstart serve [--port P] [--model F] [--profile wifi|lte|congested|satellite] ...\n"
                  "(see the top of desktop/cli.cpp or README.md for every option)\n",
                  why.c_str());
@@ -241,6 +244,7 @@ int main(int argc, char** argv) {
     if (cmd == "ask") return ask(argc - 2, argv + 2);
     if (cmd == "bench") return bench_main(argc - 1, argv + 1);
     if (cmd == "serve") return cloud_main(argc - 1, argv + 1);
+    if (cmd == "eval") return eval_main(argc - 1, argv + 1);
     if (cmd == "--help" || cmd == "-h" || cmd == "help") return usage("help"), 0;
     return usage("unknown command " + cmd);
 }

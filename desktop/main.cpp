@@ -1,25 +1,39 @@
 // desktop/main.cpp — the native shell: an SDL2 window with an OpenGL 3.3 core context that runs
-// ui::App each frame. Everything else lives in ui/ and core/.
+// ui::App each frame. Everything else lives in ui/ and core/; this file owns the window, the
+// loop, files (fonts, models, the script, screenshots) and the platform parts the app is given:
+// two NativeTurnDrivers (the race's and the study's "cloud only" side runs on the second) and the
+// SQLite study store.
 //
 //   headstart-desktop [--size WxH] [--frames N] [--screenshot OUT.png] [--state OUT.json]
+//                     [--script FILE] [--models-dir DIR] [--cloud URL] [--study-db FILE]
+//                     [--font FILE.ttf] [--fps N]
 //
 // --frames N quits after N frames; --screenshot writes the last frame's pixels as PNG and
 // --state the app's JSON state, so a test can drive the app under Xvfb and check what it drew.
+// --script FILE runs a script of actions (ui/script.h: set, ask, race, wait, screenshot, ...);
+// the app quits when it ends, writing --screenshot / --state then, and exits 1 if it failed.
 #include <SDL.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
+#include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "desktop/native_driver.h"
 #include "imgui.h"
 #include "imgui_impl_opengl3.h"
 #include "imgui_impl_sdl.h"
-#include "desktop/native_driver.h"
 #include "ui/app.h"
 #include "ui/gl.h"
+#include "ui/script.h"
+#if defined(HEADSTART_HAVE_SQLITE)
+#include "desktop/study_store.h"
+#endif
 
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #define STB_IMAGE_WRITE_STATIC
@@ -30,12 +44,17 @@ namespace {
 struct Options {
     int width = 1280, height = 800;
     long frames = -1;  // run until closed
-    std::string screenshot, state;
+    int fps = 60;      // frame cap when not benchmarking (--frames alone runs uncapped)
+    std::string screenshot, state, script, models_dir, cloud, study_db, font;
 };
 
+const char* kUsage =
+    "usage: headstart-desktop [--size WxH] [--frames N] [--screenshot OUT.png] [--state OUT.json]\n"
+    "                         [--script FILE] [--models-dir DIR] [--cloud URL] [--study-db FILE]\n"
+    "                         [--font FILE.ttf] [--fps N]\n";
+
 int usage(const char* why) {
-    std::fprintf(stderr, "headstart-desktop: %s\n"
-                 "usage: headstart-desktop [--size WxH] [--frames N] [--screenshot OUT.png] [--state OUT.json]\n", why);
+    std::fprintf(stderr, "headstart-desktop: %s\n%s", why, kUsage);
     return 2;
 }
 
@@ -55,10 +74,24 @@ bool parse(int argc, char** argv, Options* o, std::string* err) {
             char* end = nullptr;
             o->frames = std::strtol(v, &end, 10);
             if (*end || o->frames < 1) { *err = std::string("bad --frames '") + v + "'"; return false; }
+        } else if (a == "--fps") {
+            char* end = nullptr;
+            o->fps = static_cast<int>(std::strtol(v, &end, 10));
+            if (*end || o->fps < 0 || o->fps > 1000) { *err = std::string("bad --fps '") + v + "' (0 = uncapped)"; return false; }
         } else if (a == "--screenshot") {
             o->screenshot = v;
         } else if (a == "--state") {
             o->state = v;
+        } else if (a == "--script") {
+            o->script = v;
+        } else if (a == "--models-dir") {
+            o->models_dir = v;
+        } else if (a == "--cloud") {
+            o->cloud = v;
+        } else if (a == "--study-db") {
+            o->study_db = v;
+        } else if (a == "--font") {
+            o->font = v;
         } else {
             *err = "unknown option " + a;
             return false;
@@ -67,25 +100,62 @@ bool parse(int argc, char** argv, Options* o, std::string* err) {
     return true;
 }
 
-// The μLMs the app offers: trained ones in assets/models, else the tiny test model of the build.
-std::vector<ui::ModelChoice> default_models() {
+bool exists(const std::string& path) { return std::ifstream(path).good(); }
+
+std::vector<unsigned char> read_file(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    return std::vector<unsigned char>(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+// The μLMs in one directory: trained ones (mulm-*-int8.onnx), else the build's tiny test model.
+std::vector<ui::ModelChoice> models_in(const std::string& dir) {
     std::vector<ui::ModelChoice> models;
+    const std::string tok = dir + "/tokenizer.json";
+    if (!exists(tok)) return models;
     for (const char* size : {"8m", "16m", "28m"}) {
-        const std::string path = std::string("assets/models/mulm-") + size + "-int8.onnx";
-        if (std::ifstream(path).good())
-            models.push_back({std::string("\xC2\xB5LM ") + size + " (int8)", path, "assets/models/tokenizer.json"});
+        const std::string path = dir + "/mulm-" + size + "-int8.onnx";
+        if (exists(path)) models.push_back({std::string("\xC2\xB5LM ") + size + " (int8)", path, tok});
     }
-    if (models.empty())
-        models.push_back({"tiny test model", "build/native/fixtures/tiny.onnx", "build/native/fixtures/tokenizer.json"});
+    if (models.empty() && exists(dir + "/tiny.onnx")) models.push_back({"tiny test model", dir + "/tiny.onnx", tok});
     return models;
+}
+
+// --models-dir when given; else the trained μLMs in assets/models, else the tiny test model of the
+// build, looked for beside the working directory, the source tree and the executable.
+std::vector<ui::ModelChoice> default_models(const Options& opt) {
+    if (!opt.models_dir.empty()) return models_in(opt.models_dir);
+    std::vector<std::string> dirs = {"assets/models"};
+#if defined(HEADSTART_SOURCE_DIR)
+    dirs.push_back(std::string(HEADSTART_SOURCE_DIR) + "/assets/models");
+#endif
+#if defined(HEADSTART_BUILD_DIR)
+    dirs.push_back(std::string(HEADSTART_BUILD_DIR) + "/fixtures");
+#endif
+    if (char* base = SDL_GetBasePath()) {  // <build>/desktop/ -> <build>/fixtures
+        dirs.push_back(std::string(base) + "../fixtures");
+        SDL_free(base);
+    }
+    dirs.push_back("build/native/fixtures");
+    for (const std::string& d : dirs) {
+        auto m = models_in(d);
+        if (!m.empty()) return m;
+    }
+    return {};
 }
 
 bool write_png(const std::string& path, int w, int h) {
     std::vector<unsigned char> rgba(static_cast<size_t>(w) * h * 4);
     glPixelStorei(GL_PACK_ALIGNMENT, 1);
     glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, rgba.data());
+    for (size_t i = 3; i < rgba.size(); i += 4) rgba[i] = 255;  // the window is opaque
     stbi_flip_vertically_on_write(1);  // GL rows start at the bottom
     return stbi_write_png(path.c_str(), w, h, 4, rgba.data(), w * 4) != 0;
+}
+
+bool write_state(const std::string& path, const ui::App& app) {
+    std::ofstream f(path);
+    f << app.state_json() << "\n";
+    return static_cast<bool>(f);
 }
 
 }  // namespace
@@ -93,7 +163,23 @@ bool write_png(const std::string& path, int w, int h) {
 int main(int argc, char** argv) {
     Options opt;
     std::string err;
-    if (!parse(argc, argv, &opt, &err)) return err == "help" ? (usage("help"), 0) : usage(err.c_str());
+    if (!parse(argc, argv, &opt, &err)) {
+        if (err == "help") return std::fputs(kUsage, stdout), 0;
+        return usage(err.c_str());
+    }
+    std::unique_ptr<ui::Script> script;
+    if (!opt.script.empty()) {
+        std::ifstream f(opt.script);
+        if (!f) return usage(("cannot read --script " + opt.script).c_str());
+        std::stringstream text;
+        text << f.rdbuf();
+        auto parsed = ui::Script::parse(text.str());
+        if (!parsed.ok()) {
+            std::fprintf(stderr, "headstart-desktop: %s\n", parsed.error().c_str());
+            return 2;
+        }
+        script = std::make_unique<ui::Script>(std::move(parsed.value()));
+    }
 
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER) != 0) {
         std::fprintf(stderr, "headstart-desktop: cannot start SDL video (is DISPLAY set?): %s\n", SDL_GetError());
@@ -113,31 +199,70 @@ int main(int argc, char** argv) {
         return 1;
     }
     SDL_GL_MakeCurrent(window, gl);
-    SDL_GL_SetSwapInterval(opt.frames > 0 ? 0 : 1);
+    const bool benchmark = opt.frames > 0 && !script;  // --frames alone: as fast as it goes
+    SDL_GL_SetSwapInterval(benchmark ? 0 : 1);
 
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
     ImGui::GetIO().IniFilename = nullptr;  // layout is the app's, not a file's
-    ImGui::StyleColorsDark();
     ImGui_ImplSDL2_InitForOpenGL(window, gl);
     ImGui_ImplOpenGL3_Init("#version 330 core");
 
-    headstart::NativeTurnDriver driver(default_models());
+    const std::vector<ui::ModelChoice> models = default_models(opt);
+    if (models.empty())
+        std::fprintf(stderr, "headstart-desktop: no \xC2\xB5LM found (assets/models, the build's fixtures%s)\n",
+                     opt.models_dir.empty() ? "" : (", " + opt.models_dir).c_str());
+    headstart::NativeTurnDriver driver(models);
+    headstart::NativeTurnDriver cloud_only_driver(models);  // the race's / study's other side
     ui::App app({"desktop", reinterpret_cast<const char*>(glGetString(GL_RENDERER))}, &driver);
+    app.set_cloud_only_driver(&cloud_only_driver);
+
+    // A real font when the system has one (Debian's fonts-dejavu-core), else ImGui's own.
+    const std::string font = !opt.font.empty() ? opt.font : "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+    std::vector<unsigned char> regular = read_file(font), bold;
+    if (opt.font.empty()) bold = read_file("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf");
+    if (regular.empty() && !opt.font.empty()) std::fprintf(stderr, "headstart-desktop: cannot read --font %s\n", font.c_str());
+    app.load_fonts(std::move(regular), std::move(bold));
+
+#if defined(HEADSTART_HAVE_SQLITE)
+    std::unique_ptr<headstart::SqliteStudyStore> store;
+    {
+        auto opened = headstart::SqliteStudyStore::open(opt.study_db.empty() ? headstart::default_study_db_path() : opt.study_db);
+        if (opened.ok()) {
+            store = std::move(opened.value());
+            app.set_study_store(store.get());
+        } else {
+            std::fprintf(stderr, "headstart-desktop: %s (study ratings are kept in memory only)\n", opened.error().c_str());
+        }
+    }
+#endif
+    if (!opt.cloud.empty()) app.set_control("endpoint", opt.cloud);
     if (!app.init_graphics()) std::fprintf(stderr, "headstart-desktop: %s\n", app.error().c_str());
 
+    const Uint64 freq = SDL_GetPerformanceFrequency();
     Uint64 last = SDL_GetPerformanceCounter();
     bool running = true;
     int status = 0;
     while (running) {
+        const Uint64 frame_start = SDL_GetPerformanceCounter();
         SDL_Event e;
         while (SDL_PollEvent(&e)) {
             ImGui_ImplSDL2_ProcessEvent(&e);
             if (e.type == SDL_QUIT) running = false;
         }
         const Uint64 now = SDL_GetPerformanceCounter();
-        const float dt = static_cast<float>(now - last) / static_cast<float>(SDL_GetPerformanceFrequency());
+        const float dt = static_cast<float>(now - last) / static_cast<float>(freq);
         last = now;
+
+        ui::Script::Step step;
+        if (script) {
+            step = script->step(app, app.clock_s());
+            if (!step.log.empty()) std::fputs(step.log.c_str(), stderr);
+            if (!step.error.empty()) {
+                std::fprintf(stderr, "headstart-desktop: %s\n", step.error.c_str());
+                status = 1;
+            }
+        }
 
         ImGui_ImplOpenGL3_NewFrame();
         ImGui_ImplSDL2_NewFrame();
@@ -151,20 +276,42 @@ int main(int argc, char** argv) {
         glViewport(0, 0, fb_w, fb_h);
         ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 
-        const bool last_frame = opt.frames > 0 && app.frames() >= opt.frames;
-        if (last_frame) {
+        for (const ui::ScriptOutput& out : step.outputs) {
+            const bool ok = out.kind == ui::ScriptOutput::Kind::Screenshot ? write_png(out.path, fb_w, fb_h)
+                                                                           : write_state(out.path, app);
+            if (!ok) {
+                std::fprintf(stderr, "headstart-desktop: cannot write %s\n", out.path.c_str());
+                status = 1;
+            }
+        }
+        const bool frames_done = opt.frames > 0 && app.frames() >= opt.frames;
+        if (frames_done && script && !script->finished()) {
+            std::fprintf(stderr, "headstart-desktop: --frames %ld reached before the script ended\n", opt.frames);
+            status = 1;
+        }
+        if (frames_done || step.finished) {
             if (!opt.screenshot.empty() && !write_png(opt.screenshot, fb_w, fb_h)) {
                 std::fprintf(stderr, "headstart-desktop: cannot write %s\n", opt.screenshot.c_str());
                 status = 1;
             }
-            if (!opt.state.empty()) {
-                std::ofstream(opt.state) << app.state_json() << "\n";
+            if (!opt.state.empty() && !write_state(opt.state, app)) {
+                std::fprintf(stderr, "headstart-desktop: cannot write %s\n", opt.state.c_str());
+                status = 1;
             }
             running = false;
         }
         SDL_GL_SwapWindow(window);
+        // A virtual X server has no vertical blank to wait for: cap the rate so the μLM and the
+        // cloud get the CPU.
+        if (!benchmark && opt.fps > 0) {
+            const double spent_ms = 1000.0 * static_cast<double>(SDL_GetPerformanceCounter() - frame_start) / freq;
+            const double budget_ms = 1000.0 / opt.fps;
+            if (spent_ms < budget_ms) SDL_Delay(static_cast<Uint32>(budget_ms - spent_ms));
+        }
     }
 
+    driver.cancel();
+    cloud_only_driver.cancel();
     ImGui_ImplOpenGL3_Shutdown();
     ImGui_ImplSDL2_Shutdown();
     ImGui::DestroyContext();

@@ -23,19 +23,33 @@ void NativeTurnDriver::start(const ui::TurnRequest& request) {
     cancel();
     if (worker_.joinable()) worker_.join();
     cancel_ = false;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        snapshot_.turn.reset();  // the previous turn is not this one's
+        turn_started_.reset();
+        final_elapsed_ms_ = 0;
+    }
     publish(nullptr, "starting", true);
     worker_ = std::thread([this, request] { run(request); });
 }
 
 ui::TurnSnapshot NativeTurnDriver::snapshot() const {
     std::lock_guard<std::mutex> lock(mutex_);
-    return snapshot_;
+    ui::TurnSnapshot s = snapshot_;
+    if (turn_started_ && s.running)
+        s.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - *turn_started_).count();
+    else
+        s.elapsed_ms = final_elapsed_ms_;
+    return s;
 }
 
 void NativeTurnDriver::publish(const Turn* turn, const std::string& status, bool running, const std::string& error) {
     std::shared_ptr<const Turn> copy = turn ? std::make_shared<const Turn>(*turn) : nullptr;
     std::lock_guard<std::mutex> lock(mutex_);
     if (copy) snapshot_.turn = std::move(copy);
+    if (!running && turn_started_)
+        final_elapsed_ms_ =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - *turn_started_).count();
     snapshot_.status = status;
     snapshot_.running = running;
     snapshot_.error = error;
@@ -72,6 +86,10 @@ void NativeTurnDriver::run(ui::TurnRequest request) {
     }
     request.config.latency_profile = request.latency_profile;
     Turn turn(it->second.tokenizer, request.config);
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        turn_started_ = std::chrono::steady_clock::now();
+    }
     HttpClient http;
     TurnRunOptions options;
     options.endpoint = request.endpoint;

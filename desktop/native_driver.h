@@ -3,9 +3,11 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "core/model.h"
@@ -39,6 +41,10 @@ private:
     std::atomic<bool> cancel_{false};
     mutable std::mutex mutex_;
     ui::TurnSnapshot snapshot_;
+    // The turn's clock (run_turn starts its own at the same moment): elapsed_ms counts from here
+    // while the turn runs and stops when it ends.
+    std::optional<std::chrono::steady_clock::time_point> turn_started_;
+    double final_elapsed_ms_ = 0;
 };
 
 }  // namespace headstart

@@ -96,3 +96,17 @@ TEST_CASE("timeline: an empty turn has no metrics", "[timeline]") {
     CHECK(m.masked_ms == 0);
     CHECK(m.path.empty());
 }
+
+TEST_CASE("timeline: the masked and stall spans are where the metrics say", "[timeline]") {
+    const Timeline slow = scripted_turn(2000);
+    REQUIRE(slow.masked_span());
+    CHECK(slow.masked_span()->from_ms == Approx(50));
+    CHECK(slow.masked_span()->to_ms == Approx(1250));
+    REQUIRE(slow.stall_span());
+    CHECK(slow.stall_span()->from_ms == Approx(1250));
+    CHECK(slow.stall_span()->to_ms == Approx(2000));
+    const Timeline fast = scripted_turn(800);
+    CHECK_FALSE(fast.stall_span());
+    CHECK(fast.masked_span()->length() == Approx(fast.metrics().masked_ms));
+    CHECK_FALSE(Timeline{}.masked_span());
+}

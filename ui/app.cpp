@@ -1,56 +1,122 @@
-// ui/app.cpp — see app.h. Views are split by concern as they grow (transcript, timeline,
-// controls, study); this first slice holds the header and the empty timeline lanes.
+// ui/app.cpp — see app.h: the layout (top bar, sidebar, tabs), the drivers' plumbing, the state.
 #include "ui/app.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+
+#include <nlohmann/json.hpp>
 
 #include "imgui.h"
 #include "shaders_embedded.h"
+#include "ui/metrics_view.h"
+#include "ui/state.h"
+#include "ui/theme.h"
+#include "ui/transcript.h"
+#include "ui/widgets.h"
 
 namespace ui {
 namespace {
 
-constexpr float kDevice[3] = {0.11f, 0.36f, 0.42f};  // teal: the μLM on the device
-constexpr float kCloud[3] = {0.24f, 0.16f, 0.42f};   // violet: the cloud
-const char* const kLanes[] = {"device \xC2\xB5LM", "network + cloud", "user sees / hears"};
+constexpr float kDevice[3] = {0.06f, 0.25f, 0.28f};  // backdrop: deep teal (the device) ...
+constexpr float kCloud[3] = {0.15f, 0.10f, 0.30f};   // ... to deep violet (the cloud)
+constexpr float kMargin = 12.0f;
+constexpr float kTopBarH = 60.0f;
+constexpr float kSidebarW = 300.0f;
+constexpr ImGuiWindowFlags kPanelFlags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                                         ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus;
 
-std::string json_escape(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += c;
-                }
-        }
+// The turn's clock for drawing: the driver's while it runs, else the end of its last event.
+double turn_clock_ms(const TurnSnapshot& s) {
+    if (!s.turn) return s.elapsed_ms;
+    return s.running ? s.elapsed_ms : std::max(s.elapsed_ms, s.turn->timeline().end_ms());
+}
+
+const char* view_name(App::View v) {
+    switch (v) {
+        case App::View::Live: return "live";
+        case App::View::Race: return "race";
+        case App::View::Study: return "study";
     }
-    return out;
+    return "live";
+}
+
+// The turn as the state hook has always reported it at the top level (the web tests read these).
+nlohmann::json top_level_turn_fields(const TurnSnapshot& snap) {
+    using nlohmann::json;
+    const auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
+    json j = {{"status", snap.status}, {"running", snap.running}, {"turn_error", snap.error}};
+    if (const headstart::Turn* t = snap.turn.get()) {
+        static const char* const kPhases[] = {"idle", "opener", "handoff", "cloud", "done"};
+        json tokens = json::array();
+        for (const auto& tok : t->opener_tokens())
+            tokens.push_back({{"text", tok.text}, {"prob", tok.prob}, {"in_opener", tok.in_opener}});
+        const headstart::Event* handoff = t->timeline().first(headstart::EventKind::Handoff);
+        const headstart::TurnMetrics m = t->timeline().metrics();
+        j.update({{"phase", kPhases[static_cast<int>(t->phase())]},
+                  {"question", t->question()},
+                  {"opener", t->opener()},
+                  {"tokens", tokens},
+                  {"handoff_ms", handoff ? json(handoff->t_ms) : json(nullptr)},
+                  {"path", m.path},
+                  {"cloud_text", t->cloud_text()},
+                  {"answer", t->answer().visible_text()},
+                  {"shown", t->shown_text()},
+                  {"failure", t->failure()},
+                  {"metrics", {{"local_ttft_ms", opt(m.local_ttft_ms)},
+                               {"time_to_4_words_ms", opt(m.time_to_4_words_ms)},
+                               {"cloud_ttft_ms", opt(m.cloud_ttft_ms)},
+                               {"perceived_first_word_ms", opt(m.perceived_first_word_ms)},
+                               {"masked_ms", m.masked_ms},
+                               {"stall_ms", m.stall_ms},
+                               {"words_before_cloud", m.words_before_cloud},
+                               {"failed", m.failed}}}});
+    } else {
+        j["phase"] = "idle";
+    }
+    return j;
 }
 
 }  // namespace
 
 App::App(AppInfo info, TurnDriver* driver) : info_(std::move(info)), driver_(driver) {}
 
+void App::load_fonts(std::vector<unsigned char> regular, std::vector<unsigned char> bold) {
+    font_regular_ = std::move(regular);
+    font_bold_ = std::move(bold);
+    ui::load_fonts(font_regular_, font_bold_);
+}
+
 void App::ask(const std::string& question) {
     if (!driver_) return;
-    request_.question = question;
-    driver_->start(request_);
+    if (drivers_busy_with_study()) {
+        notice_ = "a study pair is being prepared";
+        return;
+    }
+    std::snprintf(question_, sizeof question_, "%s", question.c_str());
+    race_.detach();  // the race keeps its last picture; the driver is the live turn's now
+    driver_->start(controls_.request(question, headstart::OpenerSource::Model));
+    notice_.clear();
+    if (view_ != View::Live) select_view_ = View::Live;
+}
+
+std::string App::race(const std::string& question_or_empty) {
+    if (drivers_busy_with_study()) return notice_ = "a study pair is being prepared";
+    const std::string question = question_or_empty.empty() ? std::string(question_) : question_or_empty;
+    std::snprintf(question_, sizeof question_, "%s", question.c_str());
+    select_view_ = View::Race;
+    notice_ = race_.start(question, controls_, driver_, cloud_only_driver_);
+    return notice_;
 }
 
 bool App::init_graphics() {
+    if (!lanes_.init_graphics()) error_ = lanes_.error();
     if (!backdrop_.build(shaders::fullscreen_vert_glsl, shaders::backdrop_frag_glsl)) {
         error_ = backdrop_.error();
         return false;
     }
-    return true;
+    return error_.empty();
 }
 
 void App::render_backdrop(int w, int h) {
@@ -73,76 +139,274 @@ void App::frame(float dt) {
     // Headless browsers with virtual time can report a zero or negative delta.
     time_s_ += std::max(0.0f, dt);
     ++frames_;
+    if (!style_applied_) {
+        apply_style();
+        style_applied_ = true;
+    }
+    lanes_.begin_frame(time_s_);
     if (driver_) {
         driver_->poll();
         snapshot_ = driver_->snapshot();
     }
-    draw_header();
-    draw_timeline_lanes();
+    if (cloud_only_driver_) cloud_only_driver_->poll();
+    if (study_.owns_drivers()) race_.detach();  // the study's hidden turns are not a race
+    race_.update(driver_, cloud_only_driver_);
+    study_.update({driver_, cloud_only_driver_, &controls_}, time_s_);
+    // The latency-aware opener policy sizes the opener by the cloud latency last measured.
+    if (snapshot_.turn && !snapshot_.running)
+        if (auto ttft = snapshot_.turn->timeline().metrics().cloud_ttft_ms) controls_.measured_cloud_ttft_ms = ttft;
+
+    draw_top_bar();
+    draw_sidebar();
+    draw_main();
 }
 
-void App::draw_header() {
+void App::draw_top_bar() {
     const ImGuiViewport* vp = ImGui::GetMainViewport();
-    ImGui::SetNextWindowPos(ImVec2(vp->Pos.x + 16, vp->Pos.y + 16), ImGuiCond_FirstUseEver);
-    ImGui::SetNextWindowSize(ImVec2(520, 170), ImGuiCond_FirstUseEver);
-    ImGui::Begin("Headstart");
-    ImGui::TextUnformatted("An on-device \xC2\xB5LM writes the opener;");
-    ImGui::TextUnformatted("the cloud LLM continues it mid-sentence.");
-    ImGui::Separator();
-    ImGui::Text("platform  %s", info_.platform.c_str());
-    ImGui::Text("renderer  %s", info_.gl_version.c_str());
-    ImGui::Text("frame     %ld  (%.0f fps)", frames_, ImGui::GetIO().Framerate);
-    if (!error_.empty()) ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", error_.c_str());
-    ImGui::Separator();
-    ImGui::SetNextItemWidth(-70);
-    const bool enter = ImGui::InputText("##question", question_, sizeof question_, ImGuiInputTextFlags_EnterReturnsTrue);
-    ImGui::SameLine();
-    if ((ImGui::Button("Ask") || enter) && driver_) ask(question_);
-    ImGui::TextDisabled("%s", snapshot_.status.c_str());
-    if (!snapshot_.error.empty()) ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", snapshot_.error.c_str());
-    if (snapshot_.turn) ImGui::TextWrapped("%s", snapshot_.turn->shown_text().c_str());
-    ImGui::End();
-}
-
-void App::draw_timeline_lanes() {
-    const ImGuiViewport* vp = ImGui::GetMainViewport();
-    ImGui::SetNextWindowPos(ImVec2(vp->Pos.x + 16, vp->Pos.y + 200), ImGuiCond_FirstUseEver);
-    ImGui::SetNextWindowSize(ImVec2(std::max(420.0f, vp->Size.x - 32), 205), ImGuiCond_FirstUseEver);
-    ImGui::Begin("Timeline");
+    ImGui::SetNextWindowPos(ImVec2(vp->Pos.x + kMargin, vp->Pos.y + kMargin));
+    ImGui::SetNextWindowSize(ImVec2(vp->Size.x - 2 * kMargin, kTopBarH));
+    ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(16, 0));
+    ImGui::Begin("##top", nullptr, kPanelFlags);
+    ImGui::PopStyleVar();
     ImDrawList* dl = ImGui::GetWindowDrawList();
-    const ImVec2 origin = ImGui::GetCursorScreenPos();
-    const float width = ImGui::GetContentRegionAvail().x, lane_h = 34.0f, label_w = 140.0f;
-    static const headstart::Timeline kEmpty;
-    const headstart::Timeline& timeline_ = snapshot_.turn ? snapshot_.turn->timeline() : kEmpty;
-    const double span_ms = std::max(1000.0, timeline_.end_ms());
-    for (int lane = 0; lane < 3; ++lane) {
-        const float y = origin.y + lane * (lane_h + 6);
-        dl->AddRectFilled(ImVec2(origin.x + label_w, y), ImVec2(origin.x + width, y + lane_h),
-                          IM_COL32(255, 255, 255, 18), 4.0f);
-        dl->AddText(ImVec2(origin.x, y + 9), IM_COL32(220, 230, 235, 255), kLanes[lane]);
+    const ImVec2 wp = ImGui::GetWindowPos();
+    // Brand: a two-tone mark and the name.
+    {
+        const float cy = wp.y + kTopBarH * 0.5f;
+        dl->AddCircleFilled(ImVec2(wp.x + 26, cy), 9.0f, palette::teal);
+        dl->AddCircleFilled(ImVec2(wp.x + 40, cy), 9.0f, with_alpha(palette::violet, 0.9f));
+        ImGui::SetCursorPos(ImVec2(58, (kTopBarH - (fonts().big ? fonts().big->FontSize : 26.0f)) * 0.5f - 1));
+        FontScope f(fonts().big);
+        ImGui::TextUnformatted("Headstart");
     }
-    // Time axis in ms under the lanes.
-    const float axis_y = origin.y + 3 * (lane_h + 6) + 2;
-    for (int i = 0; i <= 4; ++i) {
-        const float x = origin.x + label_w + (width - label_w - 64) * i / 4.0f;
-        char label[32];
-        std::snprintf(label, sizeof label, "%.0f ms", span_ms * i / 4.0);
-        dl->AddLine(ImVec2(x, axis_y), ImVec2(x, axis_y + 4), IM_COL32(200, 200, 200, 160));
-        dl->AddText(ImVec2(x + 2, axis_y + 4), IM_COL32(200, 200, 200, 200), label);
+    ImGui::SameLine(0, 22);
+    ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, ImVec2(12, 9));
+    const float frame_h = ImGui::GetFontSize() + 18;
+    ImGui::SetCursorPosY((kTopBarH - frame_h) * 0.5f);
+    const float right_w = 250.0f;
+    const float buttons_w = 36 + 82 + 82 + 3 * 8;
+    const float input_w = std::max(200.0f, ImGui::GetContentRegionAvail().x - buttons_w - right_w);
+    ImGui::SetNextItemWidth(input_w);
+    const bool enter = ImGui::InputTextWithHint("##question", "Ask anything\xE2\x80\xA6", question_, sizeof question_,
+                                                ImGuiInputTextFlags_EnterReturnsTrue);
+    ImGui::SameLine(0, 8);
+    if (ImGui::Button("\xE2\x96\xBE", ImVec2(36, 0))) ImGui::OpenPopup("presets");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("preset questions");
+    if (ImGui::BeginPopup("presets")) {
+        for (const std::string& q : preset_questions())
+            if (ImGui::Selectable(q.c_str())) std::snprintf(question_, sizeof question_, "%s", q.c_str());
+        ImGui::EndPopup();
     }
-    ImGui::Dummy(ImVec2(width, 3 * (lane_h + 6) + 24));
-    if (timeline_.events().empty()) ImGui::TextDisabled("No turn yet.");
+    ImGui::SameLine(0, 8);
+    const bool busy = drivers_busy_with_study();
+    ImGui::BeginDisabled(busy || !driver_);
+    if ((ImGui::Button("Ask", ImVec2(82, 0)) || enter) && driver_) ask(question_);
+    ImGui::SameLine(0, 8);
+    {
+        const ImVec4 v = to_vec4(palette::violet);
+        ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(v.x, v.y, v.z, 0.28f));
+        ImGui::PushStyleColor(ImGuiCol_ButtonHovered, ImVec4(v.x, v.y, v.z, 0.5f));
+        ImGui::PushStyleColor(ImGuiCol_ButtonActive, ImVec4(v.x, v.y, v.z, 0.7f));
+        if (ImGui::Button("Race", ImVec2(82, 0))) race(question_);
+        ImGui::PopStyleColor(3);
+        if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+            ImGui::SetTooltip("the same question as cloud only and \xC2\xB5LM + cloud, at once");
+    }
+    ImGui::EndDisabled();
+    ImGui::PopStyleVar();
+    // Status, right-aligned.
+    {
+        std::string status = snapshot_.status.empty() ? "ready" : snapshot_.status;
+        ImU32 color = palette::text_dim;
+        if (!snapshot_.error.empty()) status = snapshot_.error, color = palette::red;
+        else if (!notice_.empty()) status = notice_, color = palette::amber;
+        else if (snapshot_.running) color = snapshot_.turn && snapshot_.turn->phase() == headstart::TurnPhase::Opener
+                                                ? palette::teal
+                                                : palette::violet;
+        FontScope f(fonts().small);
+        const float max_w = right_w - 24;
+        std::string shown = status;
+        while (shown.size() > 4 && ImGui::CalcTextSize(shown.c_str()).x > max_w - 20) shown = shown.substr(0, shown.size() - 4) + "\xE2\x80\xA6";
+        const ImVec2 ts = ImGui::CalcTextSize(shown.c_str());
+        const float x = wp.x + ImGui::GetWindowWidth() - ts.x - 34, cy = wp.y + kTopBarH * 0.5f;
+        if (snapshot_.running) {
+            const float pulse = 0.55f + 0.45f * static_cast<float>(0.5 + 0.5 * std::sin(time_s_ * 6.0));
+            dl->AddCircleFilled(ImVec2(x - 10, cy), 4.5f, with_alpha(color, pulse));
+        } else {
+            dl->AddCircleFilled(ImVec2(x - 10, cy), 4.5f, with_alpha(color, 0.8f));
+        }
+        dl->AddText(ImVec2(x, cy - ts.y * 0.5f), snapshot_.running ? palette::text : color, shown.c_str());
+    }
     ImGui::End();
 }
+
+void App::draw_sidebar() {
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    const float top = kMargin * 2 + kTopBarH;
+    ImGui::SetNextWindowPos(ImVec2(vp->Pos.x + kMargin, vp->Pos.y + top));
+    ImGui::SetNextWindowSize(ImVec2(kSidebarW, vp->Size.y - top - kMargin));
+    ImGui::Begin("##controls", nullptr, kPanelFlags & ~ImGuiWindowFlags_NoScrollbar);
+    panel_title("Controls", "next turn");
+    controls_.draw(driver_ ? driver_->models() : std::vector<ModelChoice>{});
+    ImGui::Spacing();
+    ImGui::Separator();
+    {
+        FontScope f(fonts().small);
+        ImGui::TextColored(to_vec4(palette::text_faint), "%s \xC2\xB7 %.0f fps", info_.platform.c_str(), ImGui::GetIO().Framerate);
+        ImGui::PushTextWrapPos(0);
+        ImGui::TextColored(to_vec4(palette::text_faint), "%s", info_.gl_version.c_str());
+        if (!error_.empty()) ImGui::TextColored(to_vec4(palette::red), "%s", error_.c_str());
+        ImGui::PopTextWrapPos();
+    }
+    ImGui::End();
+}
+
+void App::draw_main() {
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    const float top = kMargin * 2 + kTopBarH, left = kMargin * 2 + kSidebarW;
+    ImGui::SetNextWindowPos(ImVec2(vp->Pos.x + left, vp->Pos.y + top));
+    ImGui::SetNextWindowSize(ImVec2(vp->Size.x - left - kMargin, vp->Size.y - top - kMargin));
+    ImGui::Begin("##main", nullptr, kPanelFlags);
+    if (ImGui::BeginTabBar("##views")) {
+        const View views[] = {View::Live, View::Race, View::Study};
+        const char* labels[] = {"  Live turn  ", "  Race: cloud only vs \xC2\xB5LM + cloud  ", "  Study  "};
+        for (int i = 0; i < 3; ++i) {
+            ImGuiTabItemFlags flags = select_view_ && *select_view_ == views[i] ? ImGuiTabItemFlags_SetSelected : 0;
+            if (ImGui::BeginTabItem(labels[i], nullptr, flags)) {
+                view_ = views[i];
+                const ImVec2 size = ImGui::GetContentRegionAvail();
+                switch (views[i]) {
+                    case View::Live: draw_live(size); break;
+                    case View::Race: race_.draw(lanes_, size); break;
+                    case View::Study: study_.draw({driver_, cloud_only_driver_, &controls_}, time_s_, size); break;
+                }
+                ImGui::EndTabItem();
+            }
+        }
+        ImGui::EndTabBar();
+    }
+    select_view_.reset();
+    ImGui::End();
+}
+
+void App::draw_live(ImVec2 size) {
+    const headstart::Turn* turn = snapshot_.turn.get();
+    const double now = turn_clock_ms(snapshot_);
+    const float gap = 10.0f;
+    const float metrics_h = metrics_height(size.x);
+    const float timeline_h = 178.0f;
+    const float transcript_h = std::max(150.0f, size.y - metrics_h - timeline_h - 2 * gap - 4);
+
+    ImGui::BeginChild("##transcript", ImVec2(size.x, transcript_h), true);
+    panel_title("Transcript", "\xC2\xB5LM tokens \xE2\x86\x92 handoff \xE2\x86\x92 cloud; the answer as the user sees it");
+    ImGui::SameLine(ImGui::GetContentRegionAvail().x + ImGui::GetCursorPosX() - 290);
+    legend_dot("\xC2\xB5LM", palette::teal);
+    ImGui::SameLine(0, 12);
+    legend_dot("cloud", palette::violet);
+    ImGui::SameLine(0, 12);
+    legend_dot("fallback", palette::amber);
+    ImGui::SameLine(0, 12);
+    legend_dot("bridge", palette::bridge);
+    ImGui::Separator();
+    draw_transcript(turn, now, snapshot_.running, pinned_token_);
+    ImGui::EndChild();
+
+    ImGui::Dummy(ImVec2(0, gap - ImGui::GetStyle().ItemSpacing.y));
+    ImGui::BeginChild("##timeline", ImVec2(size.x, timeline_h), true, ImGuiWindowFlags_NoScrollbar);
+    panel_title("Timeline", "ms since the question");
+    ImGui::SameLine(ImGui::GetContentRegionAvail().x + ImGui::GetCursorPosX() - 200);
+    legend_dot("masked latency", palette::teal);
+    ImGui::SameLine(0, 12);
+    legend_dot("stall", palette::red);
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    lanes_.draw(turn, now, snapshot_.running, ImVec2(avail.x, avail.y - 2));
+    ImGui::EndChild();
+
+    ImGui::Dummy(ImVec2(0, gap - ImGui::GetStyle().ItemSpacing.y));
+    draw_metrics(turn, size.x);
+}
+
+// ---- scripting ----------------------------------------------------------------------------
+
+std::string App::set_control(const std::string& key, const std::string& value) {
+    if (key == "question") {
+        std::snprintf(question_, sizeof question_, "%s", value.c_str());
+        return "";
+    }
+    return controls_.set(key, value);
+}
+
+std::string App::show_view(const std::string& name) {
+    if (name == "live") select_view_ = View::Live;
+    else if (name == "race") select_view_ = View::Race;
+    else if (name == "study") select_view_ = View::Study;
+    else return "view: live, race or study";
+    return "";
+}
+
+std::optional<bool> App::condition(const std::string& name) const {
+    const TurnSnapshot s = driver_ ? driver_->snapshot() : TurnSnapshot{};
+    const headstart::Turn* t = s.turn.get();
+    const auto has = [&](headstart::EventKind k) { return t && t->timeline().first(k) != nullptr; };
+    if (name == "handoff") return has(headstart::EventKind::Handoff);
+    if (name == "first_word") return has(headstart::EventKind::WordShown);
+    if (name == "cloud_token") return has(headstart::EventKind::ContinuationToken);
+    if (name == "cloud_done") return t && t->phase() == headstart::TurnPhase::Done;
+    if (name == "done") return t && !s.running;
+    if (name == "race_done") return race_.done();
+    if (name == "study_rating") return study_.phase() == StudyView::Phase::Rating;
+    if (name == "study_idle") return study_.phase() == StudyView::Phase::Idle;
+    return std::nullopt;
+}
+
+std::string App::study_command(const std::string& command, const std::string& arg) {
+    const StudyDrivers d{driver_, cloud_only_driver_, &controls_};
+    if (command == "participant") return study_.set_participant(arg), "";
+    if (command == "seed") {
+        char* end = nullptr;
+        const unsigned long long v = std::strtoull(arg.c_str(), &end, 10);
+        if (arg.empty() || *end) return "study seed: a non-negative integer";
+        study_.set_seed(v);
+        return "";
+    }
+    if (command == "next") return study_.next_pair(d, arg, time_s_);
+    if (command == "rate") {
+        const auto r = headstart::rating_from_name(arg);
+        if (!r) return "study rate: a, equivalent or b";
+        return study_.rate(*r, time_s_);
+    }
+    if (command == "export") return study_.export_csv();
+    if (command == "replay") return study_.replay(time_s_), "";
+    return "unknown study command '" + command + "'";
+}
+
+// ---- state --------------------------------------------------------------------------------
 
 std::string App::state_json() const {
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "\"frames\":%ld,\"framebuffer\":[%d,%d],\"shader_ok\":%s,\"events\":%zu",
-                  frames_, fb_w_, fb_h_, backdrop_.ok() ? "true" : "false",
-                  snapshot_.turn ? snapshot_.turn->timeline().events().size() : size_t{0});
-    return std::string("{\"app\":\"headstart\",\"version\":\"") + HEADSTART_VERSION + "\",\"platform\":\"" +
-           json_escape(info_.platform) + "\",\"gl\":\"" + json_escape(info_.gl_version) + "\"," + buf +
-           ",\"error\":\"" + json_escape(error_) + "\"}";
+    using nlohmann::json;
+    json j = {{"app", "headstart"},
+              {"version", HEADSTART_VERSION},
+              {"platform", info_.platform},
+              {"gl", info_.gl_version},
+              {"frames", frames_},
+              {"framebuffer", {fb_w_, fb_h_}},
+              {"shader_ok", backdrop_.ok()},
+              {"lanes_shader_ok", lanes_.shader_ok()},
+              {"shaded_spans", lanes_.shaded_spans()},
+              {"events", snapshot_.turn ? snapshot_.turn->timeline().events().size() : size_t{0}},
+              {"error", error_},
+              {"notice", notice_},
+              {"view", view_name(view_)},
+              {"font", fonts().ttf ? "ttf" : "builtin"},
+              {"models", json::array()},
+              {"controls", controls_.to_json()}};
+    if (driver_)
+        for (const auto& m : driver_->models()) j["models"].push_back(m.name);
+    j.update(top_level_turn_fields(snapshot_));
+    j["turn"] = snapshot_.turn ? turn_state(*snapshot_.turn) : json(nullptr);
+    j["race"] = race_.state();
+    j["study"] = study_.state();
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace ui

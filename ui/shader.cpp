@@ -59,14 +59,22 @@ bool ShaderQuad::build(const char* vertex_body, const char* fragment_body) {
     return true;
 }
 
-void ShaderQuad::begin(PixelRect r) const {
+void ShaderQuad::begin(PixelRect r) const { begin(r, r, false); }
+
+void ShaderQuad::begin(PixelRect v, PixelRect s, bool blend) const {
     glUseProgram(program_);
     glBindVertexArray(vao_);
-    glDisable(GL_BLEND);
+    if (blend) {
+        glEnable(GL_BLEND);
+        glBlendEquation(GL_FUNC_ADD);
+        glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
+    } else {
+        glDisable(GL_BLEND);
+    }
     glDisable(GL_DEPTH_TEST);
     glEnable(GL_SCISSOR_TEST);
-    glViewport(r.x, r.y, r.w, r.h);
-    glScissor(r.x, r.y, r.w, r.h);
+    glViewport(v.x, v.y, v.w, v.h);
+    glScissor(s.x, s.y, s.w, s.h);
 }
 
 void ShaderQuad::uniform(const char* name, float v) const {

@@ -24,6 +24,9 @@ public:
 
     // Binds the program, the viewport and scissor of `rect`; then set uniforms and call draw().
     void begin(PixelRect rect) const;
+    // The quad fills `viewport` (v_uv spans it) but only pixels inside `scissor` are drawn;
+    // `blend`: alpha blending (a shading over what is drawn already) instead of opaque.
+    void begin(PixelRect viewport, PixelRect scissor, bool blend) const;
     void uniform(const char* name, float v) const;
     void uniform(const char* name, float a, float b) const;
     void uniform(const char* name, float a, float b, float c) const;

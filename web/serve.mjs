@@ -1,6 +1,8 @@
 // web/serve.mjs — a static file server for the built page (build/wasm/web), with the
 // cross-origin-isolation headers (COOP/COEP) that let onnxruntime-web use threads.
 //   node web/serve.mjs DIR [PORT]     (PORT 0 picks a free one; the URL is printed)
+// serve(dir, port, host, mounts): mounts maps URL prefixes to more folders, e.g.
+// {'/bench-models/': 'build/bench-models'} (web/bench.mjs serves the benchmark's models so).
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,11 +14,13 @@ const TYPES = {
   '.png': 'image/png', '.css': 'text/css',
 };
 
-export function serve(dir, port = 0, host = '127.0.0.1') {
-  const root = path.resolve(dir);
+export function serve(dir, port = 0, host = '127.0.0.1', mounts = {}) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
-    let file = path.normalize(path.join(root, decodeURIComponent(url.pathname)));
+    const prefix = Object.keys(mounts).find((p) => url.pathname.startsWith(p));
+    const root = path.resolve(prefix ? mounts[prefix] : dir);
+    const rest = prefix ? '/' + url.pathname.slice(prefix.length) : url.pathname;
+    let file = path.normalize(path.join(root, decodeURIComponent(rest)));
     if (!file.startsWith(root)) { res.writeHead(403).end('forbidden'); return; }
     if (file.endsWith(path.sep) || file === root) file = path.join(file, 'index.html');
     fs.readFile(file, (err, data) => {
@@ -26,6 +30,7 @@ export function serve(dir, port = 0, host = '127.0.0.1') {
         'Cross-Origin-Opener-Policy': 'same-origin',
         'Cross-Origin-Embedder-Policy': 'require-corp',
         'Cache-Control': 'no-cache',
+        'Content-Length': data.length,  // the page's progress bar needs it
       });
       res.end(data);
     });

@@ -1,0 +1,15 @@
+// ui/metrics_view.h — the turn's numbers (TurnMetrics of core/timeline.h) as cards.
+//
+//   draw_metrics()   local TTFT, time to 4 words, cloud TTFT, perceived first word, masked ms,
+//                    stall ms, words before the cloud, and the correction path, in a grid that
+//                    fills the width it is given; empty values show "—" while the turn runs
+#pragma once
+
+#include "core/turn.h"
+
+namespace ui {
+
+void draw_metrics(const headstart::Turn* turn, float width);
+float metrics_height(float width);  // what draw_metrics() takes at that width
+
+}  // namespace ui

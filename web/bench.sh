@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# web/bench.sh — the μLM benchmark in the browser beside the native one (README "Measured figures"):
+# the untrained 8m / 16m / 28m int8 exports that scripts/bench times (teacher-forced openers), native
+# ONNX Runtime (`headstart bench`) and onnxruntime-web in headless Chromium, 1 and 2 threads, with
+# the web / native ratio of TTFT, time to 4 words and decode ms per token. Target: web within 2.5x
+# of native on the 28M model. Builds the native and wasm presets first.
+#   web/bench.sh [--runs N] [--threads 1,2] [--wasm-build DIR]     (writes build/bench/web.json)
+# --wasm-build DIR uses an existing wasm build (DIR/web) instead of building the wasm preset.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+runs=3; threads=1,2; wasm=build/wasm; build_wasm=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) runs="$2"; shift 2 ;;
+    --threads) threads="$2"; shift 2 ;;
+    --wasm-build) wasm="$2"; build_wasm=0; shift 2 ;;
+    *) echo "usage: web/bench.sh [--runs N] [--threads 1,2] [--wasm-build DIR]" >&2; exit 2 ;;
+  esac
+done
+[ -d .deps/web/node_modules/puppeteer-core ] || { echo "web/bench.sh: run scripts/setup first" >&2; exit 2; }
+export NODE_PATH=/usr/share/nodejs
+cmake --preset native >/dev/null && cmake --build --preset native >/dev/null
+if [ "$build_wasm" = 1 ]; then
+  cmake --preset wasm >/dev/null && cmake --build --preset wasm >/dev/null
+fi
+
+# The same models and tokenizer as scripts/bench (made the same way when missing).
+tokenizer=build/bench-models/bench-tokenizer.json
+mkdir -p build/bench-models
+[ -f "$tokenizer" ] || /usr/bin/python3 training/tokenizer.py train --data training/fixtures/tiny_corpus.jsonl \
+  --vocab-size 8192 --min-frequency 2 --out "$tokenizer" >/dev/null
+vocab=$(/usr/bin/python3 -c "import json,sys; t=json.load(open(sys.argv[1])); print(max(t['model']['vocab'].values())+1+len(t.get('added_tokens',[])))" "$tokenizer")
+models=()
+for c in 8m 16m 28m; do
+  f=build/bench-models/untrained-$c-int8.onnx
+  [ -f "$f" ] && [ "$f" -nt "$tokenizer" ] || /usr/bin/python3 training/export_untrained.py --config $c --tokenizer-vocab "$vocab" --out build/bench-models >/dev/null
+  models+=("$f")
+done
+
+NODE_PATH="$ROOT/.deps/web/node_modules" node web/bench.mjs --dist "$wasm/web" --native build/native/cloud/headstart \
+  --models "$(IFS=,; echo "${models[*]}")" --tokenizer "$tokenizer" --threads "$threads" --runs "$runs" \
+  --json build/bench/web.json
