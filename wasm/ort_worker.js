@@ -60,7 +60,6 @@ function startRuntime(slot, threads) {
     const ort = self.ort;
     const cores = self.navigator?.hardwareConcurrency || 2;
     ort.env.wasm.numThreads = threads > 0 ? threads : (self.crossOriginIsolated ? Math.max(1, Math.min(2, cores - 1)) : 1);
-    ort.env.wasm.simd = true;
     ort.env.wasm.proxy = false;  // this worker already is the proxy
     ort.env.wasm.wasmPaths = base;
     ort.env.logLevel = 'error';
@@ -69,6 +68,7 @@ function startRuntime(slot, threads) {
       (loaded, total) => post({ type: 'progress', slot, stage: 'runtime', loaded, total }));
     return ort;
   })();
+  runtime.catch(() => { runtime = null; });  // a failed start (network) is tried again on the next load
   return runtime;
 }
 

@@ -1,7 +1,7 @@
 // wasm/web_bridge.js — the JavaScript half of the web build (an Emscripten --js-library): the
-// functions C++ calls (declared in wasm/web_bridge.h) and the callbacks it gets back, without
-// ASYNCIFY. Every call returns at once; the answer arrives later, on the main thread, through an
-// exported C function:
+// functions C++ calls (declared in wasm/web_bridge.cpp and wasm/web_study_store.cpp) and the
+// callbacks it gets back, without ASYNCIFY. Every call returns at once; an answer arrives later,
+// on the main thread, through an exported C function:
 //
 //   μLM     hs_model_load / hs_model_run / hs_model_release  ->  wasm/ort_worker.js (a Worker that
 //           owns onnxruntime-web, the sessions and their KV caches)  ->  _hs_on_model_loaded,
@@ -10,13 +10,12 @@
 //           _hs_on_fetch_bytes (each chunk), _hs_on_fetch_end (the outcome, as core/transport.h's
 //           TransportFailure: 0 none, 1 unreachable, 2 timeout, 3 http status, 4 cut mid-stream,
 //           5 cancelled)
-//
-// Memory may grow while a promise is pending, so the heap views (HEAPU8, HEAPF32) are read only
-// at the moment bytes are copied, never kept across an await.
-//
 //   page    hs_page_info (Module.headstartConfig as JSON), hs_page_file (bytes the page fetched
 //           before the app started: the fonts), hs_bench_report
 //   study   hs_storage_read / hs_storage_append (localStorage), hs_download (a file for the user)
+//
+// Memory may grow while a promise is pending, so the heap views (HEAPU8, HEAPF32) are read only
+// at the moment bytes are copied, never kept across an await.
 //
 // The page may set Module.onLoadProgress({slot, stage, loaded, total}) and
 // Module.onModelReady({slot, ok, message, info}) to draw its progress bar.
@@ -33,7 +32,19 @@ mergeInto(LibraryManager.library, {
       HS.worker = new Worker(HS.workerUrl());
       HS.worker.onmessage = function(e) { HS.onMessage(e.data); };
       HS.worker.onerror = function(e) {
-        console.error('headstart: the μLM worker failed: ' + (e.message || e));
+        // The worker could not start (or died): every load and run still waiting gets an error,
+        // so the page and the turn go on (cloud only) instead of waiting forever.
+        var why = 'the μLM worker failed: ' + (e.message || 'it could not be started (' + HS.workerUrl() + ')');
+        console.error('headstart: ' + why);
+        HS.worker.terminate();
+        HS.worker = null;  // the next load starts a fresh one
+        Object.keys(HS.loading).forEach(function(slot) {
+          HS.onMessage({ type: 'loaded', slot: Number(slot), ok: false, message: why, info: null, tokenizer: '' });
+        });
+        Object.keys(HS.logitsPtr).forEach(function(key) {
+          var p = key.split(':');
+          HS.onMessage({ type: 'logits', slot: Number(p[0]), id: Number(p[1]), ok: false, message: why });
+        });
       };
       return HS.worker;
     },
@@ -45,10 +56,13 @@ mergeInto(LibraryManager.library, {
       return ptr;
     },
     logitsPtr: {},  // "slot:id" -> the C++ buffer to write that run's logits into
+    loading: {},    // slot -> true while its load is pending
     onMessage: function(msg) {
       if (msg.type === 'progress') {
         if (Module.onLoadProgress) Module.onLoadProgress(msg);
       } else if (msg.type === 'loaded') {
+        if (!HS.loading[msg.slot]) return;  // released meanwhile, or already answered
+        delete HS.loading[msg.slot];
         if (Module.onModelReady) Module.onModelReady(msg);
         var info = HS.cString(JSON.stringify(msg.info || {}));
         var tok = HS.cString(msg.tokenizer || '');
@@ -96,6 +110,7 @@ mergeInto(LibraryManager.library, {
 
   hs_model_load__deps: ['$HS'],
   hs_model_load: function(slot, modelUrl, tokenizerUrl, threads, spin) {
+    HS.loading[slot] = true;
     HS.start().postMessage({ type: 'load', slot: slot, model: UTF8ToString(modelUrl),
                              tokenizer: UTF8ToString(tokenizerUrl), threads: threads, spin: !!spin });
   },
@@ -112,6 +127,7 @@ mergeInto(LibraryManager.library, {
   hs_model_release: function(slot) {
     // Runs still in flight must not write into the C++ buffer any more (it is being freed).
     for (var key in HS.logitsPtr) if (key.split(':')[0] === String(slot)) delete HS.logitsPtr[key];
+    delete HS.loading[slot];
     if (HS.worker) HS.worker.postMessage({ type: 'release', slot: slot });
   },
 

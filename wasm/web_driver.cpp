@@ -91,6 +91,10 @@ void WebTurnDriver::begin_turn() {
     if (!prompt.ok()) return finish("failed", prompt.error());
     dirty_ = true;
     if (prompt->empty()) return hand_off();
+    if (!m) {  // cannot happen (start() waits for the μLM), but never dereference it unloaded
+        turn_->on_model_error("the μLM is not loaded", now_ms());
+        return hand_off();
+    }
     const long id = turn_id_;
     m->prefill(*prompt, [this, id](const Status& st) { on_model_ran(id, st); });
     publish(status_of(), true);
@@ -113,7 +117,7 @@ void WebTurnDriver::on_model_ran(long id, const Status& st) {
         }
     }
     if (!result.ok()) turn_->on_model_error(result.error(), now_ms());
-    else turn_->on_model_error("cancelled", now_ms());  // cancelled mid-opener: as natively, hand off
+    else turn_->on_model_error("cancelled", now_ms());  // cancelled mid-opener: hand off, then cancel the request
     hand_off();
 }
 
