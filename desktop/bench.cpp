@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "core/bench.h"
 #include "core/tokenizer.h"
 #include "core/turn.h"
 #include "desktop/ort_model.h"
@@ -29,20 +30,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using json = nlohmann::json;
-
-// Prompts, each with a plausible opener for --teacher-forced runs.
-const char* const kDefaultPrompts[][2] = {
-    {"What is the capital of France?", "The capital of France is Paris,"},
-    {"How do I make a good cup of coffee?", "Start with freshly ground beans and"},
-    {"Can you explain how vaccines work?", "Vaccines train your immune system to"},
-    {"What should I pack for a weekend hiking trip?", "Pack layers, a rain jacket and"},
-    {"Why is the sky blue?", "The sky looks blue because sunlight"},
-    {"How can I improve my sleep?", "Keep a regular sleep schedule and"},
-    {"What is the difference between a virus and a bacterium?", "A virus is much smaller than"},
-    {"Give me some tips for learning a new language.", "Practice a little every day and"},
-    {"How do solar panels generate electricity?", "Solar panels turn sunlight into electricity"},
-    {"What are the benefits of regular exercise?", "Regular exercise strengthens your heart and"},
-};
 
 double rss_mb() {
     std::ifstream in("/proc/self/status");
@@ -134,13 +121,6 @@ Result<OpenerRun> run_forced(LanguageModel& model, const Tokenizer& tok, const s
     return r;
 }
 
-double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    const double idx = p * static_cast<double>(v.size() - 1);
-    const size_t lo = static_cast<size_t>(idx), hi = std::min(lo + 1, v.size() - 1);
-    return v[lo] + (v[hi] - v[lo]) * (idx - static_cast<double>(lo));
-}
 
 struct Series {
     std::vector<double> ttft, four, step, tokens_to_four;
@@ -153,9 +133,9 @@ struct Series {
         step.insert(step.end(), r.step_ms.begin(), r.step_ms.end());
     }
     json to_json() const {
-        const auto pair = [](const std::vector<double>& v) { return json{{"p50", percentile(v, 0.5)}, {"p95", percentile(v, 0.95)}, {"n", v.size()}}; };
+        const auto pair = [](const std::vector<double>& v) { return json{{"p50", bench_percentile(v, 0.5)}, {"p95", bench_percentile(v, 0.95)}, {"n", v.size()}}; };
         return {{"ttft_ms", pair(ttft)}, {"time_to_4_words_ms", pair(four)}, {"decode_ms_per_token", pair(step)},
-                {"tokens_to_4_words_p50", percentile(tokens_to_four, 0.5)}};
+                {"tokens_to_4_words_p50", bench_percentile(tokens_to_four, 0.5)}};
     }
 };
 
@@ -192,7 +172,7 @@ int bench_main(int argc, char** argv) {
     auto tok = Tokenizer::load(tokenizer_path);
     if (!tok.ok()) { std::fprintf(stderr, "headstart bench: %s\n", tok.error().c_str()); return 1; }
     std::vector<std::string> prompts, openers;
-    for (const auto& p : kDefaultPrompts) { prompts.push_back(p[0]); openers.push_back(p[1]); }
+    for (const auto& p : kBenchPrompts) { prompts.push_back(p.question); openers.push_back(p.opener); }
     if (!prompts_path.empty()) {
         std::ifstream in(prompts_path);
         if (!in) { std::fprintf(stderr, "headstart bench: cannot read %s\n", prompts_path.c_str()); return 1; }
@@ -250,20 +230,20 @@ int bench_main(int argc, char** argv) {
             if (baseline) {
                 row["no_kv_cache"] = recompute.to_json();
                 row["opener_mismatches"] = mismatches;
-                const double four_ratio = percentile(recompute.four, 0.5) / std::max(1e-9, percentile(cached.four, 0.5));
-                const double step_ratio = percentile(recompute.step, 0.5) / std::max(1e-9, percentile(cached.step, 0.5));
+                const double four_ratio = bench_percentile(recompute.four, 0.5) / std::max(1e-9, bench_percentile(cached.four, 0.5));
+                const double step_ratio = bench_percentile(recompute.step, 0.5) / std::max(1e-9, bench_percentile(cached.step, 0.5));
                 row["speedup_4_words_p50"] = four_ratio;
                 row["speedup_decode_p50"] = step_ratio;
-                std::snprintf(base, sizeof base, "%.1f / %.2f", percentile(recompute.four, 0.5), percentile(recompute.step, 0.5));
+                std::snprintf(base, sizeof base, "%.1f / %.2f", bench_percentile(recompute.four, 0.5), bench_percentile(recompute.step, 0.5));
                 std::snprintf(ratio, sizeof ratio, "%.2fx", four_ratio);
             }
             report["results"].push_back(row);
             std::string name = path.substr(path.rfind('/') + 1);
             std::printf("%-28s %3d %8.1f %7.1f | %6.2f / %-6.2f %6.2f / %-6.2f %6.3f / %-6.3f | %-15s %7s\n", name.c_str(), t,
-                        load_ms, rss, percentile(cached.ttft, 0.5), percentile(cached.ttft, 0.95),
-                        percentile(cached.four, 0.5), percentile(cached.four, 0.95), percentile(cached.step, 0.5),
-                        percentile(cached.step, 0.95), base, ratio);
-            std::printf("  (%s: 4 words took %.0f tokens, p50, with this tokenizer)\n", name.c_str(), percentile(cached.tokens_to_four, 0.5));
+                        load_ms, rss, bench_percentile(cached.ttft, 0.5), bench_percentile(cached.ttft, 0.95),
+                        bench_percentile(cached.four, 0.5), bench_percentile(cached.four, 0.95), bench_percentile(cached.step, 0.5),
+                        bench_percentile(cached.step, 0.95), base, ratio);
+            std::printf("  (%s: 4 words took %.0f tokens, p50, with this tokenizer)\n", name.c_str(), bench_percentile(cached.tokens_to_four, 0.5));
             if (mismatches) std::printf("  warning: %d openers differ between the cached and recomputed runs\n", mismatches);
         }
     }

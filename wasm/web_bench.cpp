@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "core/bench.h"
 #include "core/sampler.h"
 #include "core/tokenizer.h"
 #include "wasm/web_bridge.h"
@@ -21,31 +22,7 @@ namespace {
 
 using json = nlohmann::json;
 
-// desktop/bench.cpp's kDefaultPrompts (the same questions and teacher-forced openers, so the
-// native and web figures are of the same work).
-const char* const kPrompts[][2] = {
-    {"What is the capital of France?", "The capital of France is Paris,"},
-    {"How do I make a good cup of coffee?", "Start with freshly ground beans and"},
-    {"Can you explain how vaccines work?", "Vaccines train your immune system to"},
-    {"What should I pack for a weekend hiking trip?", "Pack layers, a rain jacket and"},
-    {"Why is the sky blue?", "The sky looks blue because sunlight"},
-    {"How can I improve my sleep?", "Keep a regular sleep schedule and"},
-    {"What is the difference between a virus and a bacterium?", "A virus is much smaller than"},
-    {"Give me some tips for learning a new language.", "Practice a little every day and"},
-    {"How do solar panels generate electricity?", "Solar panels turn sunlight into electricity"},
-    {"What are the benefits of regular exercise?", "Regular exercise strengthens your heart and"},
-};
-constexpr size_t kPromptCount = sizeof kPrompts / sizeof kPrompts[0];
-
-double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    const double idx = p * static_cast<double>(v.size() - 1);
-    const size_t lo = static_cast<size_t>(idx), hi = std::min(lo + 1, v.size() - 1);
-    return v[lo] + (v[hi] - v[lo]) * (idx - static_cast<double>(lo));
-}
-
-json pair(const std::vector<double>& v) { return {{"p50", percentile(v, 0.5)}, {"p95", percentile(v, 0.95)}, {"n", v.size()}}; }
+json pair(const std::vector<double>& v) { return {{"p50", bench_percentile(v, 0.5)}, {"p95", bench_percentile(v, 0.95)}, {"n", v.size()}}; }
 
 struct Series {
     std::vector<double> ttft, four, step, run, prefill_run, tokens_to_four;
@@ -56,7 +33,7 @@ class Bench : public std::enable_shared_from_this<Bench> {
 public:
     Bench(std::vector<std::string> models, std::string tokenizer, int runs, int threads)
         : models_(std::move(models)), tokenizer_(std::move(tokenizer)), runs_(runs), threads_(threads) {
-        report_ = {{"prompts", kPromptCount}, {"runs", runs_}, {"teacher_forced", true},
+        report_ = {{"prompts", kBenchPromptCount}, {"runs", runs_}, {"teacher_forced", true},
                    {"backend", "onnxruntime-web (wasm)"}, {"results", json::array()}};
     }
 
@@ -85,9 +62,9 @@ private:
 
     // Job 0 is a warm-up run of prompt 0 (not counted); then every prompt, `runs_` times.
     void next_opener() {
-        if (job_ >= 1 + static_cast<size_t>(runs_) * kPromptCount) return finish_model();
-        const size_t prompt = job_ == 0 ? 0 : (job_ - 1) % kPromptCount;
-        start_forced(kPrompts[prompt][0], kPrompts[prompt][1]);
+        if (job_ >= 1 + static_cast<size_t>(runs_) * kBenchPromptCount) return finish_model();
+        const size_t prompt = job_ == 0 ? 0 : (job_ - 1) % kBenchPromptCount;
+        start_forced(kBenchPrompts[prompt].question, kBenchPrompts[prompt].opener);
     }
 
     void start_forced(const std::string& question, const std::string& opener) {
@@ -167,7 +144,7 @@ private:
                      {{"ttft_ms", pair(series_.ttft)},
                       {"time_to_4_words_ms", pair(series_.four)},
                       {"decode_ms_per_token", pair(series_.step)},
-                      {"tokens_to_4_words_p50", percentile(series_.tokens_to_four, 0.5)}}},
+                      {"tokens_to_4_words_p50", bench_percentile(series_.tokens_to_four, 0.5)}}},
                     {"worker_prefill_ms", pair(series_.prefill_run)},
                     {"worker_run_ms_per_token", pair(series_.run)}};
         report_["results"].push_back(row);
