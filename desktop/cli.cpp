@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "core/metrics_json.h"
 #include "core/tokenizer.h"
 #include "core/turn.h"
 #include "desktop/ort_model.h"
@@ -149,7 +150,6 @@ std::string ms(const std::optional<double>& v) {
 json turn_json(const Turn& turn) {
     const TurnMetrics m = turn.timeline().metrics();
     const CorrectedAnswer a = turn.answer();
-    const auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
     json tokens = json::array();
     for (const auto& t : turn.opener_tokens())
         tokens.push_back({{"text", t.text}, {"prob", t.prob}, {"entropy", t.entropy}, {"in_opener", t.in_opener}, {"t_ms", t.t_ms}});
@@ -175,9 +175,7 @@ json turn_json(const Turn& turn) {
             {"cloud_text", turn.cloud_text()},
             {"cloud_failed", turn.cloud_failed()},
             {"failure", turn.failure()},
-            {"metrics", {{"local_ttft_ms", opt(m.local_ttft_ms)}, {"time_to_4_words_ms", opt(m.time_to_4_words_ms)},
-                         {"cloud_ttft_ms", opt(m.cloud_ttft_ms)}, {"perceived_first_word_ms", opt(m.perceived_first_word_ms)},
-                         {"masked_ms", m.masked_ms}, {"stall_ms", m.stall_ms}, {"words_before_cloud", m.words_before_cloud}}},
+            {"metrics", metrics_json(m)},
             {"events", events}};
 }
 

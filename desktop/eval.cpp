@@ -51,6 +51,7 @@
 #include <vector>
 
 #include "cloud/latency.h"
+#include "core/metrics_json.h"
 #include "core/eval.h"
 #include "core/study.h"
 #include "core/tokenizer.h"
@@ -334,14 +335,8 @@ TurnRecord run_one(const Run& run, const Job& job, LanguageModel* model, HttpCli
                                {"space_before_punctuation", r.defects.space_before_punctuation},
                                {"broken_words", r.defects.broken_words},
                                {"notes", r.defects.notes}}},
-             {"metrics", {{"local_ttft_ms", opt_json(m.local_ttft_ms)},
-                          {"time_to_4_words_ms", opt_json(m.time_to_4_words_ms)},
-                          {"handoff_ms", opt_json(r.handoff_ms)},
-                          {"cloud_ttft_ms", opt_json(m.cloud_ttft_ms)},
-                          {"perceived_first_word_ms", opt_json(m.perceived_first_word_ms)},
-                          {"masked_ms", m.masked_ms},
-                          {"stall_ms", m.stall_ms},
-                          {"words_before_cloud", m.words_before_cloud}}}};
+             {"metrics", metrics_json(m)}};
+    r.row["metrics"]["handoff_ms"] = opt_json(r.handoff_ms);
     return r;
 }
 

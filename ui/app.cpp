@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/metrics_json.h"
 #include "imgui.h"
 #include "shaders_embedded.h"
 #include "ui/metrics_view.h"
@@ -45,7 +46,6 @@ const char* view_name(App::View v) {
 // The turn as the state hook has always reported it at the top level (the web tests read these).
 nlohmann::json top_level_turn_fields(const TurnSnapshot& snap) {
     using nlohmann::json;
-    const auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
     json j = {{"status", snap.status}, {"running", snap.running}, {"turn_error", snap.error}};
     if (const headstart::Turn* t = snap.turn.get()) {
         static const char* const kPhases[] = {"idle", "opener", "handoff", "cloud", "done"};
@@ -64,14 +64,8 @@ nlohmann::json top_level_turn_fields(const TurnSnapshot& snap) {
                   {"answer", t->answer().visible_text()},
                   {"shown", t->shown_text()},
                   {"failure", t->failure()},
-                  {"metrics", {{"local_ttft_ms", opt(m.local_ttft_ms)},
-                               {"time_to_4_words_ms", opt(m.time_to_4_words_ms)},
-                               {"cloud_ttft_ms", opt(m.cloud_ttft_ms)},
-                               {"perceived_first_word_ms", opt(m.perceived_first_word_ms)},
-                               {"masked_ms", m.masked_ms},
-                               {"stall_ms", m.stall_ms},
-                               {"words_before_cloud", m.words_before_cloud},
-                               {"failed", m.failed}}}});
+                  {"metrics", headstart::metrics_json(m)}});
+        j["metrics"]["failed"] = m.failed;
     } else {
         j["phase"] = "idle";
     }

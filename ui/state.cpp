@@ -3,13 +3,14 @@
 
 #include <map>
 
+#include "core/metrics_json.h"
+
 namespace ui {
 
 using nlohmann::json;
 
 namespace {
 
-json opt(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
 
 const char* origin_name(headstart::Origin o) {
     switch (o) {
@@ -102,15 +103,12 @@ json turn_state(const headstart::Turn& t) {
             {"event_counts", counts},
             {"events", events},
             {"spans", {{"masked", span(tl.masked_span())}, {"stall", span(tl.stall_span())}}},
-            {"metrics", {{"local_ttft_ms", opt(m.local_ttft_ms)},
-                         {"time_to_4_words_ms", opt(m.time_to_4_words_ms)},
-                         {"cloud_ttft_ms", opt(m.cloud_ttft_ms)},
-                         {"perceived_first_word_ms", opt(m.perceived_first_word_ms)},
-                         {"masked_ms", m.masked_ms},
-                         {"stall_ms", m.stall_ms},
-                         {"words_before_cloud", m.words_before_cloud},
-                         {"path", m.path},
-                         {"failed", m.failed}}}};
+            {"metrics", [&] {
+                 json metrics = headstart::metrics_json(m);
+                 metrics["path"] = m.path;
+                 metrics["failed"] = m.failed;
+                 return metrics;
+             }()}};
 }
 
 json snapshot_state(const TurnSnapshot& s) {
