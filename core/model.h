@@ -11,6 +11,8 @@
 //            present.{i}.key|value      float  [batch, n_kv_heads, past + seq, head_dim]
 // Headstart always runs batch = 1. A sequence starts with prefill(prompt) (past = 0, one run),
 // then step(token) per generated token (seq = 1, the KV cache of the previous run as past).
+// extend(keep, tokens) cuts the KV cache back to its first `keep` positions and runs `tokens`
+// after them: how a prompt reuses what the cache already holds (core/prompt_cache.h).
 #pragma once
 
 #include <string>
@@ -40,9 +42,16 @@ public:
     virtual Status prefill(const std::vector<int>& prompt) = 0;
     // Appends one token using the KV cache; logits() then holds the following next-token logits.
     virtual Status step(int token) = 0;
+    // Keeps the first `keep` positions of the KV cache (0 <= keep <= past_length()) and runs
+    // `tokens` (at least one) after them in one pass; logits() then follows the last of them.
+    // extend(0, p) is prefill(p); extend(past_length(), {t}) is step(t).
+    virtual Status extend(int keep, const std::vector<int>& tokens) = 0;
 
     virtual const std::vector<float>& logits() const = 0;  // size vocab_size
     virtual int past_length() const = 0;                   // tokens held in the KV cache
+    // Prompt tokens the last prefill() took from the KV cache instead of running them
+    // (0 unless the model reuses its cache, see core/prompt_cache.h's CachingModel).
+    virtual int reused_on_last_prefill() const { return 0; }
 };
 
 }  // namespace headstart

@@ -35,6 +35,22 @@ std::string cut_utf8(std::string s, size_t max) {
 
 }  // namespace
 
+std::vector<int> mulm_prompt_ids(const Tokenizer& tokenizer, std::string_view question, bool open_answer) {
+    // The question cannot forge ChatML markers: its specials are taken as text.
+    std::vector<int> ids = {tokenizer.im_start_id()};
+    const auto user = tokenizer.encode("user\n", SpecialTokens::AsText);
+    ids.insert(ids.end(), user.begin(), user.end());
+    if (!question.empty()) {
+        const auto body = tokenizer.encode(question, SpecialTokens::AsText);
+        ids.insert(ids.end(), body.begin(), body.end());
+    }
+    if (open_answer) {
+        const auto assistant = tokenizer.encode("<|im_end|>\n<|im_start|>assistant\n", SpecialTokens::Match);
+        ids.insert(ids.end(), assistant.begin(), assistant.end());
+    }
+    return ids;
+}
+
 Turn::Turn(Tokenizer tokenizer, TurnConfig config)
     : tokenizer_(tokenizer), config_(std::move(config)), sampler_(config_.sampler), policy_(config_.opener),
       token_text_(tokenizer_, /*skip_special=*/true), presenter_(config_.presenter) {}
@@ -56,15 +72,9 @@ Result<std::vector<int>> Turn::begin(std::string_view question, double t_ms) {
         return std::vector<int>{};
     }
     phase_ = TurnPhase::Opener;
-    // The μLM's chat format; the question cannot forge ChatML markers (specials taken as text).
-    std::vector<int> ids = {tokenizer_.im_start_id()};
-    if (ids[0] < 0) return Error{"the tokenizer has no <|im_start|>: not a ChatML μLM"};
-    const auto user = tokenizer_.encode("user\n", SpecialTokens::AsText);
-    const auto body = tokenizer_.encode(question_, SpecialTokens::AsText);
-    const auto assistant = tokenizer_.encode("<|im_end|>\n<|im_start|>assistant\n", SpecialTokens::Match);
-    ids.insert(ids.end(), user.begin(), user.end());
-    ids.insert(ids.end(), body.begin(), body.end());
-    ids.insert(ids.end(), assistant.begin(), assistant.end());
+    if (tokenizer_.im_start_id() < 0) return Error{"the tokenizer has no <|im_start|>: not a ChatML μLM"};
+    std::vector<int> ids = mulm_prompt_ids(tokenizer_, question_, /*open_answer=*/true);
+    prompt_tokens_ = static_cast<int>(ids.size());
     return ids;
 }
 

@@ -65,6 +65,10 @@ struct OpenerTokenView {
     bool in_opener = true;  // false: the token the policy stopped before, or words the gate cut
 };
 
+// The μLM's prompt (ChatML, no system turn): "<|im_start|>user\n{question}" and, with
+// open_answer, "<|im_end|>\n<|im_start|>assistant\n" after it. Needs a ChatML tokenizer.
+std::vector<int> mulm_prompt_ids(const Tokenizer& tokenizer, std::string_view question, bool open_answer);
+
 class Turn {
 public:
     Turn(Tokenizer tokenizer, TurnConfig config);
@@ -80,6 +84,11 @@ public:
     // or nothing when the opener is fixed (then call handoff()).
     Result<std::optional<int>> on_logits(const std::vector<float>& logits, double t_ms);
     bool opener_fixed() const { return phase_ == TurnPhase::Handoff; }
+    // How many of the prompt's tokens the μLM took from its KV cache instead of running them at
+    // the request (pre-read while the question was typed, or shared with the last prompt).
+    void on_prompt_reused(int tokens) { prompt_reused_ = tokens; }
+    int prompt_tokens() const { return prompt_tokens_; }
+    int prompt_reused() const { return prompt_reused_; }
     // The μLM failed (model error): the turn goes on as cloud only, recorded in the timeline.
     void on_model_error(const std::string& message, double t_ms);
 
@@ -127,6 +136,7 @@ private:
     std::vector<int> generated_;
     std::vector<OpenerTokenView> tokens_;
     bool prefill_seen_ = false;
+    int prompt_tokens_ = 0, prompt_reused_ = 0;
     GateDecision gate_;
     OpenAiStream sse_;
     std::optional<VerdictParser> verdict_;

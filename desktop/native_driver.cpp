@@ -21,10 +21,16 @@ void NativeTurnDriver::cancel() { cancel_ = true; }
 
 void NativeTurnDriver::start(const ui::TurnRequest& request) {
     cancel();
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        preread_pending_.reset();  // a pre-read in flight ends with its current run
+    }
     if (worker_.joinable()) worker_.join();
     cancel_ = false;
     {
         std::lock_guard<std::mutex> lock(mutex_);
+        preread_busy_ = false;
+        snapshot_.preread_tokens = 0;  // the turn's prefill takes them
         snapshot_.turn.reset();  // the previous turn is not this one's
         turn_started_.reset();
         final_elapsed_ms_ = 0;
@@ -56,36 +62,74 @@ void NativeTurnDriver::publish(const Turn* turn, const std::string& status, bool
     ++snapshot_.generation;
 }
 
-void NativeTurnDriver::run(ui::TurnRequest request) {
-    const bool wants_model = request.config.opener_source == OpenerSource::Model;
-    if (request.model_index < 0 || request.model_index >= static_cast<int>(models_.size()))
-        return publish(nullptr, "failed", false, "no μLM with index " + std::to_string(request.model_index));
-    auto it = loaded_.find(request.model_index);
+void NativeTurnDriver::preread(const ui::TurnRequest& request) {
+    if (request.config.opener_source != OpenerSource::Model) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (snapshot_.running) return;  // the model is the turn's
+    preread_pending_ = request;     // the latest text wins
+    if (preread_busy_) return;      // the worker picks it up
+    preread_busy_ = true;
+    if (worker_.joinable()) worker_.join();  // a finished turn or pre-read
+    worker_ = std::thread([this] { preread_jobs(); });
+}
+
+void NativeTurnDriver::preread_jobs() {
+    for (;;) {
+        ui::TurnRequest request;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (!preread_pending_ || cancel_) {
+                preread_busy_ = false;
+                return;
+            }
+            request = std::move(*preread_pending_);
+            preread_pending_.reset();
+        }
+        auto loaded = ensure_loaded(request.model_index, /*wants_model=*/true);
+        if (!loaded.ok()) continue;  // the turn will load it again and show why it cannot
+        Loaded& l = *loaded.value();
+        const auto ids = prompt_prefix(l.tokenizer, request.question, request.config, request.typing_paused);
+        if (!l.cached->preread(ids).ok()) continue;  // the turn's prefill starts over; nothing lost
+        std::lock_guard<std::mutex> lock(mutex_);
+        snapshot_.preread_tokens = static_cast<int>(ids.size());
+        ++snapshot_.generation;
+    }
+}
+
+Result<NativeTurnDriver::Loaded*> NativeTurnDriver::ensure_loaded(int index, bool wants_model) {
+    if (index < 0 || index >= static_cast<int>(models_.size()))
+        return Error{"no μLM with index " + std::to_string(index)};
+    const ui::ModelChoice& choice = models_[index];
+    auto it = loaded_.find(index);
     if (it == loaded_.end()) {
-        publish(nullptr, "loading " + models_[request.model_index].name, true);
-        const ui::ModelChoice& choice = models_[request.model_index];
         auto tok = Tokenizer::load(choice.tokenizer_path);
-        if (!tok.ok()) return publish(nullptr, "failed", false, tok.error());
+        if (!tok.ok()) return Error{tok.error()};
         Loaded l;
         l.tokenizer = tok.value();
-        if (wants_model) {
-            OrtModelOptions mo;
-            mo.threads = threads_;
-            auto m = load_ort_model(choice.model_path, mo);
-            if (!m.ok()) return publish(nullptr, "failed", false, m.error());
-            l.model = std::move(m.value());
-        }
-        it = loaded_.emplace(request.model_index, std::move(l)).first;
+        it = loaded_.emplace(index, std::move(l)).first;
     }
-    if (wants_model && !it->second.model) {  // loaded earlier for a cloud-only turn
+    Loaded& l = it->second;
+    if (wants_model && !l.model) {  // first use, or loaded earlier for a cloud-only turn
         OrtModelOptions mo;
         mo.threads = threads_;
-        auto m = load_ort_model(models_[request.model_index].model_path, mo);
-        if (!m.ok()) return publish(nullptr, "failed", false, m.error());
-        it->second.model = std::move(m.value());
+        auto m = load_ort_model(choice.model_path, mo);
+        if (!m.ok()) return Error{m.error()};
+        l.model = std::move(m.value());
+        l.cached = std::make_unique<CachingModel>(*l.model);
     }
+    return &l;
+}
+
+void NativeTurnDriver::run(ui::TurnRequest request) {
+    const bool wants_model = request.config.opener_source == OpenerSource::Model;
+    if (request.model_index >= 0 && request.model_index < static_cast<int>(models_.size()) &&
+        (!loaded_.count(request.model_index) || (wants_model && !loaded_[request.model_index].model)))
+        publish(nullptr, "loading " + models_[request.model_index].name, true);
+    auto loaded = ensure_loaded(request.model_index, wants_model);
+    if (!loaded.ok()) return publish(nullptr, "failed", false, loaded.error());
+    Loaded& l = *loaded.value();
     request.config.latency_profile = request.latency_profile;
-    Turn turn(it->second.tokenizer, request.config);
+    Turn turn(l.tokenizer, request.config);
     {
         std::lock_guard<std::mutex> lock(mutex_);
         turn_started_ = std::chrono::steady_clock::now();
@@ -103,7 +147,7 @@ void NativeTurnDriver::run(ui::TurnRequest request) {
         }
         return "";
     };
-    Status st = run_turn(turn, request.question, it->second.model.get(), http, options,
+    Status st = run_turn(turn, request.question, l.cached.get(), http, options,
                          [&](const Turn& t) { publish(&t, status_of(t), true); }, &cancel_);
     publish(&turn, st.ok() ? "done" : "failed", false, st.ok() ? "" : st.error());
 }

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/model.h"
+#include "core/prompt_cache.h"
 #include "core/tokenizer.h"
 #include "ui/driver.h"
 
@@ -24,14 +25,19 @@ public:
     std::vector<ui::ModelChoice> models() const override { return models_; }
     void start(const ui::TurnRequest& request) override;
     void cancel() override;
+    void preread(const ui::TurnRequest& request) override;
     ui::TurnSnapshot snapshot() const override;
 
 private:
     struct Loaded {
         Tokenizer tokenizer;
         std::unique_ptr<LanguageModel> model;
+        std::unique_ptr<CachingModel> cached;  // over `model`: what turns and pre-reads use
     };
+    // The model (and tokenizer) at `index`, loaded on first use; worker threads only.
+    Result<Loaded*> ensure_loaded(int index, bool wants_model);
     void run(ui::TurnRequest request);
+    void preread_jobs();  // the worker while the user types: pre-reads the latest request
     void publish(const Turn* turn, const std::string& status, bool running, const std::string& error = {});
 
     std::vector<ui::ModelChoice> models_;
@@ -39,6 +45,9 @@ private:
     std::map<int, Loaded> loaded_;  // by model index, loaded on first use (worker thread only)
     std::thread worker_;
     std::atomic<bool> cancel_{false};
+    // Pre-reads: the latest typed request not yet read, and whether the worker is on them.
+    std::optional<ui::TurnRequest> preread_pending_;
+    bool preread_busy_ = false;
     mutable std::mutex mutex_;
     ui::TurnSnapshot snapshot_;
     // The turn's clock (run_turn starts its own at the same moment): elapsed_ms counts from here

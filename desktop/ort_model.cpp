@@ -45,7 +45,45 @@ public:
         return run({token});
     }
 
+    Status extend(int keep, const std::vector<int>& tokens) override {
+        if (tokens.empty()) return Error{"extend needs at least one token"};
+        if (keep < 0 || keep > past_) return Error{"extend: cannot keep " + std::to_string(keep) + " of " +
+                                                   std::to_string(past_) + " cached positions"};
+        if (keep == 0) return prefill(tokens);
+        if (keep < past_) {
+            if (auto st = truncate(keep); !st.ok()) return st;
+        }
+        return run(tokens);
+    }
+
 private:
+    // Cuts every past tensor [1, kv_heads, past, head_dim] to its first `keep` positions (a copy:
+    // ORT owns the old buffers).
+    Status truncate(int keep) {
+        const size_t heads = static_cast<size_t>(info_.n_kv_heads), dim = static_cast<size_t>(info_.head_dim);
+        const size_t old_len = static_cast<size_t>(past_), new_len = static_cast<size_t>(keep);
+        std::vector<Ort::Value> cut;
+        cut.reserve(past_values_.size());
+        try {
+            for (Ort::Value& v : past_values_) {
+                const int64_t shape[4] = {1, info_.n_kv_heads, keep, info_.head_dim};
+                Ort::Value t = Ort::Value::CreateTensor<float>(allocator_, shape, 4);
+                const float* from = v.GetTensorData<float>();
+                float* to = t.GetTensorMutableData<float>();
+                for (size_t h = 0; h < heads; ++h)
+                    std::copy(from + h * old_len * dim, from + (h * old_len + new_len) * dim, to + h * new_len * dim);
+                cut.push_back(std::move(t));
+            }
+        } catch (const Ort::Exception& e) {
+            past_values_.clear();
+            past_ = 0;
+            return Error{std::string("cannot cut the KV cache: ") + e.what()};
+        }
+        past_values_ = std::move(cut);
+        past_ = keep;
+        return Ok{};
+    }
+
     Status run(const std::vector<int>& tokens) {
         for (int t : tokens)
             if (t < 0 || t >= info_.vocab_size)
@@ -82,6 +120,7 @@ private:
                                     output_ptrs_.data(), output_ptrs_.size());
         } catch (const Ort::Exception& e) {
             past_values_.clear();
+            past_ = 0;
             return Error{std::string("ONNX Runtime failed to run ") + info_.path + ": " + e.what()};
         }
         // logits [1, seq, vocab]: keep the last position.

@@ -49,6 +49,7 @@ Status run_turn(Turn& turn, std::string_view question, LanguageModel* model, Htt
     // The μLM opener: prefill once, then one step per token, until the policy fixes the opener.
     if (!prompt->empty()) {
         Status st = model ? model->prefill(*prompt) : Status(Error{"no μLM loaded"});
+        if (st.ok()) turn.on_prompt_reused(model->reused_on_last_prefill());
         while (st.ok() && !turn.opener_fixed() && !cancelled()) {
             auto next = turn.on_logits(model->logits(), now_ms());
             if (!next.ok()) { st = Error{next.error()}; break; }

@@ -8,6 +8,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/prompt_cache.h"
+#include "core/turn.h"
+#include "core/utf8.h"
 #include "desktop/ort_model.h"
 
 using namespace headstart;
@@ -149,4 +152,110 @@ TEST_CASE("ort: misuse is reported as an error", "[ort]") {
     CHECK_THAT(bad.error(), Catch::Contains("outside the vocabulary"));
     REQUIRE(model->prefill({1, 2, 3}).ok());                // and it recovers
     CHECK(model->step(4).ok());
+}
+
+TEST_CASE("ort: extend keeps a prefix of the KV cache and equals a cold prefill", "[ort]") {
+    const auto ref = reference();
+    auto model = load("tiny.onnx");
+    auto ids = ref["prompt_ids"].get<std::vector<int>>();
+    const auto greedy = ref["greedy_ids"].get<std::vector<int>>();
+    REQUIRE(ids.size() >= 3);
+    const int keep = static_cast<int>(ids.size()) - 2;
+    // The cache holds the prompt and a continuation; keep `keep` of it, run other tokens after it.
+    REQUIRE(model->prefill(ids).ok());
+    for (int t : greedy) REQUIRE(model->step(t).ok());
+    std::vector<int> tail(greedy.begin(), greedy.begin() + 3);
+    REQUIRE(model->extend(keep, tail).ok());
+    CHECK(model->past_length() == keep + 3);
+    const std::vector<float> extended = model->logits();
+    std::vector<int> whole(ids.begin(), ids.begin() + keep);
+    whole.insert(whole.end(), tail.begin(), tail.end());
+    REQUIRE(model->prefill(whole).ok());
+    CHECK(max_abs_diff(extended, model->logits()) < 1e-4f);
+    // Steps go on from the cut cache.
+    REQUIRE(model->extend(keep, tail).ok());
+    REQUIRE(model->step(greedy[4]).ok());
+    const std::vector<float> stepped = model->logits();
+    whole.push_back(greedy[4]);
+    REQUIRE(model->prefill(whole).ok());
+    CHECK(max_abs_diff(stepped, model->logits()) < 1e-4f);
+    // extend(0, p) is a prefill; extend(past, {t}) a step.
+    REQUIRE(model->extend(0, ids).ok());
+    CHECK(model->past_length() == static_cast<int>(ids.size()));
+    REQUIRE(model->extend(model->past_length(), {greedy[0]}).ok());
+    CHECK(model->past_length() == static_cast<int>(ids.size()) + 1);
+}
+
+TEST_CASE("ort: extend refuses what the cache cannot hold", "[ort]") {
+    auto model = load("tiny.onnx");
+    REQUIRE(model->prefill({1, 2, 3}).ok());
+    auto more = model->extend(4, {5});
+    REQUIRE_FALSE(more.ok());
+    CHECK_THAT(more.error(), Catch::Contains("cannot keep 4 of 3"));
+    CHECK_FALSE(model->extend(2, {}).ok());
+    CHECK_FALSE(model->extend(-1, {5}).ok());
+    CHECK(model->extend(2, {5}).ok());  // and it goes on
+    CHECK(model->past_length() == 3);
+}
+
+TEST_CASE("ort: a prompt pre-read while typed gives the cold prefill's logits", "[ort][prompt_cache]") {
+    auto tok = Tokenizer::load(fixture("tokenizer.json"));
+    REQUIRE(tok.ok());
+    auto inner = load("tiny.onnx");
+    auto cold = load("tiny.onnx");
+    CachingModel model(*inner);
+    const TurnConfig config;
+    const std::string question = "What is the capital of France?";
+    const auto prompt = mulm_prompt_ids(*tok, question, /*open_answer=*/true);
+
+    // Typed word by word: each pre-read extends the cache; it always is a prefix of the prompt.
+    std::string typed;
+    for (const std::string piece : {"What ", "is ", "the ", "capital ", "of ", "Fra"}) {
+        typed += piece;
+        const auto prefix = prompt_prefix(*tok, typed, config);
+        REQUIRE(prefix.size() < prompt.size());
+        CHECK(std::equal(prefix.begin(), prefix.end(), prompt.begin()));
+        REQUIRE(model.preread(prefix).ok());
+        CHECK(model.cache().held() == prefix);
+    }
+    const int read_ahead = static_cast<int>(model.cache().held().size());
+    REQUIRE(model.prefill(prompt).ok());
+    CHECK(model.reused_on_last_prefill() == read_ahead);
+    REQUIRE(cold->prefill(prompt).ok());
+    CHECK(max_abs_diff(model.logits(), cold->logits()) < 1e-4f);
+
+    // The same question again (after an opener): all but its last token come from the cache.
+    for (int t : {5, 6, 7}) REQUIRE(model.step(t).ok());
+    REQUIRE(model.prefill(prompt).ok());
+    CHECK(model.reused_on_last_prefill() == static_cast<int>(prompt.size()) - 1);
+    CHECK(max_abs_diff(model.logits(), cold->logits()) < 1e-4f);
+
+    // Another question shares "<|im_start|>user\n" with it; a pause reads the last word too.
+    const std::string other = "Why is the sky blue?";
+    const auto other_prompt = mulm_prompt_ids(*tok, other, true);
+    const auto whole = prompt_prefix(*tok, other, config, /*whole=*/true);
+    CHECK(std::equal(whole.begin(), whole.end(), other_prompt.begin()));
+    REQUIRE(model.preread(whole).ok());
+    REQUIRE(model.prefill(other_prompt).ok());
+    CHECK(model.reused_on_last_prefill() == static_cast<int>(whole.size()));
+    REQUIRE(cold->prefill(other_prompt).ok());
+    CHECK(max_abs_diff(model.logits(), cold->logits()) < 1e-4f);
+}
+
+TEST_CASE("ort: nothing is pre-read for a cloud-only turn or an oversized question", "[ort][prompt_cache]") {
+    auto tok = Tokenizer::load(fixture("tokenizer.json"));
+    REQUIRE(tok.ok());
+    TurnConfig config;
+    config.opener_source = OpenerSource::None;
+    CHECK(prompt_prefix(*tok, "What is the capital", config).empty());
+    config.opener_source = OpenerSource::Model;
+    config.max_question_bytes = 8;
+    CHECK(prompt_prefix(*tok, "What is the capital", config).empty());
+    CHECK(prompt_prefix(Tokenizer(), "What is", TurnConfig{}).empty());  // not a ChatML tokenizer
+    // A question of invalid UTF-8 is pre-read as Turn::begin() will see it (repaired).
+    const std::string bad = "caf\xC3 au lait please";
+    const auto prefix = prompt_prefix(*tok, bad, TurnConfig{});
+    const auto prompt = mulm_prompt_ids(*tok, repair_utf8(bad), true);
+    REQUIRE(prefix.size() < prompt.size());
+    CHECK(std::equal(prefix.begin(), prefix.end(), prompt.begin()));
 }

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/metrics_json.h"
+#include "core/prompt_cache.h"
+#include "core/words.h"
 #include "imgui.h"
 #include "shaders_embedded.h"
 #include "ui/metrics_view.h"
@@ -46,7 +48,8 @@ const char* view_name(App::View v) {
 // The turn as the state hook has always reported it at the top level (the web tests read these).
 nlohmann::json top_level_turn_fields(const TurnSnapshot& snap) {
     using nlohmann::json;
-    json j = {{"status", snap.status}, {"running", snap.running}, {"turn_error", snap.error}};
+    json j = {{"status", snap.status}, {"running", snap.running}, {"turn_error", snap.error},
+              {"preread_tokens", snap.preread_tokens}};
     if (const headstart::Turn* t = snap.turn.get()) {
         static const char* const kPhases[] = {"idle", "opener", "handoff", "cloud", "done"};
         json tokens = json::array();
@@ -64,6 +67,8 @@ nlohmann::json top_level_turn_fields(const TurnSnapshot& snap) {
                   {"answer", t->answer().visible_text()},
                   {"shown", t->shown_text()},
                   {"failure", t->failure()},
+                  {"prompt_tokens", t->prompt_tokens()},
+                  {"prompt_reused", t->prompt_reused()},
                   {"metrics", headstart::metrics_json(m)}});
         j["metrics"]["failed"] = m.failed;
     } else {
@@ -153,6 +158,26 @@ void App::frame(float dt) {
     draw_top_bar();
     draw_sidebar();
     draw_main();
+    preread_typed();
+}
+
+void App::preread_typed() {
+    // A pause this long after the last edit counts as "the last word is done" too.
+    constexpr double kTypingPauseS = 0.35;
+    const std::string text = question_;
+    if (text != typed_) {
+        typed_ = text;
+        typed_at_s_ = time_s_;
+    }
+    if (!driver_ || snapshot_.running || drivers_busy_with_study()) return;
+    const bool paused = time_s_ - typed_at_s_ >= kTypingPauseS;
+    std::string key(paused ? headstart::trim_spaces(text) : headstart::finished_words(text));
+    if (paused) key += '\x01';  // the whole question, not just its finished words
+    if (key == preread_key_) return;
+    preread_key_ = key;
+    TurnRequest r = controls_.request(text, headstart::OpenerSource::Model);
+    r.typing_paused = paused;
+    driver_->preread(r);
 }
 
 void App::draw_top_bar() {

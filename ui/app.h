@@ -87,6 +87,7 @@ private:
     void draw_main();
     void draw_live(ImVec2 size);
     bool drivers_busy_with_study() const { return study_.owns_drivers(); }
+    void preread_typed();  // lets the μLM read the question as it is typed (TurnDriver::preread)
 
     AppInfo info_;
     TurnDriver* driver_;
@@ -94,6 +95,9 @@ private:
     Controls controls_;
     TurnSnapshot snapshot_;    // what the driver last published
     char question_[512] = "How do I make a good cup of coffee?";
+    std::string typed_;          // the question box as last seen, and when it last changed
+    double typed_at_s_ = 0.0;
+    std::string preread_key_;    // what was last handed to TurnDriver::preread
     ShaderQuad backdrop_;
     TimelineView lanes_;
     RaceView race_;

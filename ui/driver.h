@@ -29,6 +29,7 @@ struct TurnRequest {
     headstart::TurnConfig config;    // opener policy, sampler, gate, handoff, presenter, forced verdict
     headstart::Endpoint endpoint;    // cloud: local headstart-cloud or any OpenAI-compatible URL
     std::string latency_profile;     // asked of headstart-cloud ("" = the server's own)
+    bool typing_paused = false;      // preread(): the user paused, so read the last word too
 };
 
 // What the app draws: a copy of the turn as it stands (taken under the driver's lock natively).
@@ -39,6 +40,7 @@ struct TurnSnapshot {
     std::string status;    // one line: "loading model…", "μLM writing", "waiting for cloud", ...
     double elapsed_ms = 0; // since the turn started (the timeline's clock)
     long generation = 0;   // increments on every change (cheap change detection)
+    int preread_tokens = 0;  // prompt tokens of the question being typed already in the μLM's KV cache
 };
 
 class TurnDriver {
@@ -48,6 +50,10 @@ public:
     // Starts a turn; a running one is cancelled first.
     virtual void start(const TurnRequest& request) = 0;
     virtual void cancel() = 0;
+    // The question is being typed (request.question so far): the μLM may read its finished words
+    // into its KV cache now, so that the turn's prefill runs only the rest (core/prompt_cache.h).
+    // Ignored while a turn runs; never changes what a turn produces, only when.
+    virtual void preread(const TurnRequest& request) { (void)request; }
     virtual TurnSnapshot snapshot() const = 0;
     // Called once per frame on the UI thread (the web driver pumps its callbacks here).
     virtual void poll() {}

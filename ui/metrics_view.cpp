@@ -63,8 +63,13 @@ void draw_metrics(const headstart::Turn* turn, float width) {
     const bool cloud_asked = turn && turn->timeline().first(headstart::EventKind::CloudRequestSent);
     char words[16];
     std::snprintf(words, sizeof words, "%d", m.words_before_cloud);
+    // How much of the prompt the μLM had read before the question was sent (typed ahead).
+    char ttft_note[64] = "question \xE2\x86\x92 first \xC2\xB5LM token";
+    if (turn && turn->prompt_reused() > 0)
+        std::snprintf(ttft_note, sizeof ttft_note, "%d of %d prompt tokens read ahead", turn->prompt_reused(),
+                      turn->prompt_tokens());
     const Card cards[] = {
-        {"local TTFT", format_ms(m.local_ttft_ms), "question \xE2\x86\x92 first \xC2\xB5LM token", palette::teal},
+        {"local TTFT", format_ms(m.local_ttft_ms), ttft_note, palette::teal},
         {"time to 4 words", format_ms(m.time_to_4_words_ms), "\xC2\xB5LM writes 4 words", palette::teal},
         {"cloud TTFT", format_ms(m.cloud_ttft_ms), "request \xE2\x86\x92 first cloud token", palette::violet},
         {"perceived first word", format_ms(m.perceived_first_word_ms), "question \xE2\x86\x92 first word shown",

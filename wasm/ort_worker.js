@@ -12,7 +12,8 @@
 //                                    spin: let ORT's threads spin between runs (its native default,
 //                                    for benchmarks); off in the app, where they would burn a core
 //                                    the page needs while the main thread handles each token
-//   {type:'run', slot, id, ids:Int32Array, reset}    reset: forget the KV cache first (a prefill)
+//   {type:'run', slot, id, ids:Int32Array, keep}     keep the first `keep` positions of the KV
+//                                    cache (0: a cold prefill; its length: a step) and run ids after them
 //   {type:'release', slot}
 // Messages out:
 //   {type:'progress', slot, stage:'runtime'|'model'|'session', loaded, total}
@@ -117,7 +118,7 @@ async function load({ slot, model, tokenizer, threads, spin }) {
     const m = { session, info, past: new Map(), length: 0, queue: Promise.resolve() };
     // One throw-away run: the first session.run pays for kernel and thread start-up, which
     // should not land on the first question's time to first token.
-    await runOnce(m, [0], true);
+    await runOnce(m, [0], 0);
     m.past.clear();
     m.length = 0;
     info.session_ms = performance.now() - t0;
@@ -131,10 +132,24 @@ async function load({ slot, model, tokenizer, threads, spin }) {
   }
 }
 
-async function runOnce(m, ids, reset) {
+// Cuts each past tensor [1, kv_heads, length, head_dim] to its first `keep` positions.
+function truncate(m, keep) {
   const ort = self.ort;
-  if (reset) { m.past.clear(); m.length = 0; }
-  else if (!m.length) throw new Error('step() before prefill()');
+  const heads = m.info.n_kv_heads, dim = m.info.head_dim, old = m.length;
+  for (const [name, t] of m.past) {
+    const from = t.data, to = new Float32Array(heads * keep * dim);
+    for (let h = 0; h < heads; h++) to.set(from.subarray(h * old * dim, (h * old + keep) * dim), h * keep * dim);
+    t.dispose?.();
+    m.past.set(name, new ort.Tensor('float32', to, [1, heads, keep, dim]));
+  }
+  m.length = keep;
+}
+
+async function runOnce(m, ids, keep) {
+  const ort = self.ort;
+  if (keep > m.length) throw new Error(`the KV cache holds ${m.length} positions, the run expected ${keep} (an earlier run failed)`);
+  if (keep === 0) { m.past.clear(); m.length = 0; }
+  else if (keep < m.length) truncate(m, keep);
   const seq = ids.length, past = m.length;
   const feeds = {};
   for (const name of m.session.inputNames) {
@@ -170,13 +185,13 @@ async function runOnce(m, ids, reset) {
   return { logits: last, runMs };
 }
 
-function run({ slot, id, ids, reset }) {
+function run({ slot, id, ids, keep }) {
   const m = models.get(slot);
   if (!m) { post({ type: 'logits', slot, id, ok: false, message: 'no μLM loaded in this slot' }); return; }
   // One session.run at a time per session: queue behind the previous run.
   m.queue = m.queue.then(async () => {
     try {
-      const { logits, runMs } = await runOnce(m, ids, reset);
+      const { logits, runMs } = await runOnce(m, ids, keep);
       post({ type: 'logits', slot, id, ok: true, message: '', logits, past: m.length, run_ms: runMs }, [logits.buffer]);
     } catch (e) {
       m.past.clear();

@@ -10,7 +10,7 @@
 // Implemented in wasm/web_bridge.js (--js-library).
 extern "C" {
 void hs_model_load(int slot, const char* model_url, const char* tokenizer_url, int threads, int spin);
-void hs_model_run(int slot, int run_id, const int* ids, int count, int reset, float* logits, int capacity);
+void hs_model_run(int slot, int run_id, const int* ids, int count, int keep, float* logits, int capacity);
 void hs_model_release(int slot);
 void hs_fetch_start(int id, const char* url, const char* body, const char* headers_json, int idle_ms, int total_ms);
 void hs_fetch_abort(int id);
@@ -93,21 +93,41 @@ void WebModel::on_loaded(bool ok, std::string_view info_json, std::string_view t
 
 void WebModel::prefill(const std::vector<int>& prompt, Ran done) {
     if (prompt.empty()) return done(Error{"prefill needs at least one token"});
-    run(prompt, true, std::move(done));
+    const PrefillPlan plan = cache_.plan(prompt);
+    reused_ = plan.keep;
+    run(plan, std::move(done));
 }
 
-void WebModel::step(int token, Ran done) { run({token}, false, std::move(done)); }
+void WebModel::step(int token, Ran done) {
+    if (cache_.held().empty()) return done(Error{"step() before prefill()"});
+    run(PrefillPlan{static_cast<int>(cache_.held().size()), {token}}, std::move(done));
+}
 
-void WebModel::run(const std::vector<int>& ids, bool reset, Ran done) {
+void WebModel::extend(int keep, const std::vector<int>& ids, Ran done) {
+    if (ids.empty()) return done(Error{"extend needs at least one token"});
+    if (keep < 0 || keep > static_cast<int>(cache_.held().size()))
+        return done(Error{"extend: cannot keep " + std::to_string(keep) + " of " +
+                          std::to_string(cache_.held().size()) + " cached positions"});
+    run(PrefillPlan{keep, ids}, std::move(done));
+}
+
+void WebModel::preread(const std::vector<int>& prefix, Ran done) {
+    const PrefillPlan plan = cache_.plan_preread(prefix);
+    if (plan.feed.empty()) return done(Ok{});  // already held
+    run(plan, std::move(done));
+}
+
+void WebModel::run(const PrefillPlan& plan, Ran done) {
     if (!loaded_) return done(Error{load_error_.empty() ? "the μLM is not loaded yet" : load_error_});
-    for (int t : ids)
+    for (int t : plan.feed)
         if (t < 0 || t >= info_.vocab_size)
             return done(Error{"token id " + std::to_string(t) + " is outside the vocabulary (" +
                               std::to_string(info_.vocab_size) + ")"});
     const int id = ++run_id_;
     pending_.emplace_back(id, std::move(done));
-    ids_ = ids;
-    hs_model_run(slot_, id, ids_.data(), static_cast<int>(ids_.size()), reset ? 1 : 0, logits_.data(),
+    ids_ = plan.feed;
+    cache_.ran(plan);  // the worker runs the queue in order: later runs plan against this one
+    hs_model_run(slot_, id, ids_.data(), static_cast<int>(ids_.size()), plan.keep, logits_.data(),
                  static_cast<int>(logits_.size()));
 }
 
@@ -121,7 +141,10 @@ void WebModel::on_logits(int run_id, bool ok, int vocab, double run_ms, std::str
         }
     last_run_ms_ = run_ms;
     Status st = Ok{};
-    if (!ok) st = Error{error.empty() ? std::string("onnxruntime-web failed to run") : std::string(error)};
+    if (!ok) {
+        st = Error{error.empty() ? std::string("onnxruntime-web failed to run") : std::string(error)};
+        cache_.clear();  // the worker dropped its KV cache: runs queued behind this one fail too
+    }
     else if (vocab != static_cast<int>(logits_.size()))
         st = Error{"the μLM gave " + std::to_string(vocab) + " logits, expected " + std::to_string(logits_.size())};
     if (done) done(st);

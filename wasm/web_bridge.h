@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/model.h"
+#include "core/prompt_cache.h"
 #include "core/result.h"
 #include "core/tokenizer.h"
 #include "core/transport.h"
@@ -50,9 +51,17 @@ public:
     const Tokenizer& tokenizer() const { return tokenizer_; }
 
     // The LanguageModel contract of core/model.h, asynchronous: after `done` succeeds, logits()
-    // holds the next-token logits. One run at a time; a new prefill may be queued behind a step.
+    // holds the next-token logits. Runs queue in the worker and run in order; a prefill may be
+    // queued behind a step or a pre-read. What the KV cache holds is tracked here as the runs are
+    // sent (core/prompt_cache.h), so a queued run plans against the runs before it.
+    //   prefill    reuses the cached tokens the prompt starts with (reused_on_last_prefill())
+    //   extend     keeps `keep` cached positions and runs `ids` after them (extend(0, p): cold)
+    //   preread    puts a prompt prefix into the cache (the question being typed); no logits
     void prefill(const std::vector<int>& prompt, Ran done);
     void step(int token, Ran done);
+    void extend(int keep, const std::vector<int>& ids, Ran done);
+    void preread(const std::vector<int>& prefix, Ran done);
+    int reused_on_last_prefill() const { return reused_; }
     const std::vector<float>& logits() const { return logits_; }
     double last_run_ms() const { return last_run_ms_; }  // session.run inside the worker
 
@@ -61,7 +70,7 @@ public:
     void on_logits(int run_id, bool ok, int vocab, double run_ms, std::string_view error);
 
 private:
-    void run(const std::vector<int>& ids, bool reset, Ran done);
+    void run(const PrefillPlan& plan, Ran done);
 
     int slot_;
     bool loaded_ = false, loading_ = false;
@@ -72,6 +81,8 @@ private:
     int run_id_ = 0;
     std::vector<std::pair<int, Ran>> pending_;  // run id -> callback, in order
     std::vector<int> ids_;
+    PromptCache cache_;  // what the worker's KV cache holds once every queued run is done
+    int reused_ = 0;
     std::vector<float> logits_;
     double last_run_ms_ = 0;
 };

@@ -116,11 +116,11 @@ mergeInto(LibraryManager.library, {
   },
 
   hs_model_run__deps: ['$HS'],
-  hs_model_run: function(slot, id, idsPtr, count, reset, logitsPtr, logitsCapacity) {
+  hs_model_run: function(slot, id, idsPtr, count, keep, logitsPtr, logitsCapacity) {
     var ids = new Int32Array(count);
     ids.set(HEAP32.subarray(idsPtr >> 2, (idsPtr >> 2) + count));  // copied now: C++ may reuse it
     HS.logitsPtr[slot + ':' + id] = { ptr: logitsPtr, capacity: logitsCapacity };
-    HS.start().postMessage({ type: 'run', slot: slot, id: id, ids: ids, reset: !!reset }, [ids.buffer]);
+    HS.start().postMessage({ type: 'run', slot: slot, id: id, ids: ids, keep: keep }, [ids.buffer]);
   },
 
   hs_model_release__deps: ['$HS'],

@@ -62,6 +62,7 @@ void WebTurnDriver::start(const ui::TurnRequest& request) {
     request_ = request;
     request_.config.latency_profile = request.latency_profile;
     snapshot_.turn.reset();
+    snapshot_.preread_tokens = 0;  // the turn's prefill takes them
     if (request_.model_index < 0 || request_.model_index >= static_cast<int>(models_.size()))
         return finish("failed", "no μLM with index " + std::to_string(request_.model_index));
     const bool wants_model = request_.config.opener_source == OpenerSource::Model;
@@ -74,6 +75,22 @@ void WebTurnDriver::start(const ui::TurnRequest& request) {
     if (m->loaded()) return begin_turn();
     waiting_for_model_ = true;
     publish("loading " + models_[request_.model_index].name, true);
+}
+
+void WebTurnDriver::preread(const ui::TurnRequest& request) {
+    if (request.config.opener_source != OpenerSource::Model || snapshot_.running || waiting_for_model_) return;
+    auto it = loaded_.find(request.model_index);
+    if (it == loaded_.end() || !it->second->loaded()) return;  // no μLM yet: the turn prefills it all
+    WebModel* m = it->second.get();
+    const auto ids = prompt_prefix(m->tokenizer(), request.question, request.config, request.typing_paused);
+    if (ids.empty()) return;
+    const int n = static_cast<int>(ids.size());
+    const long id = turn_id_;
+    m->preread(ids, [this, id, n](const Status& st) {
+        if (!st.ok() || id != turn_id_) return;  // a turn started meanwhile: its prefill planned with it
+        snapshot_.preread_tokens = n;
+        ++snapshot_.generation;
+    });
 }
 
 void WebTurnDriver::cancel() {
@@ -97,6 +114,7 @@ void WebTurnDriver::begin_turn() {
     }
     const long id = turn_id_;
     m->prefill(*prompt, [this, id](const Status& st) { on_model_ran(id, st); });
+    turn_->on_prompt_reused(m->reused_on_last_prefill());
     publish(status_of(), true);
 }
 
