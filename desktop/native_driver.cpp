@@ -62,15 +62,16 @@ void NativeTurnDriver::publish(const Turn* turn, const std::string& status, bool
     ++snapshot_.generation;
 }
 
-void NativeTurnDriver::preread(const ui::TurnRequest& request) {
-    if (request.config.opener_source != OpenerSource::Model) return;
+bool NativeTurnDriver::preread(const ui::TurnRequest& request) {
+    if (request.config.opener_source != OpenerSource::Model) return true;  // nothing to read
     std::lock_guard<std::mutex> lock(mutex_);
-    if (snapshot_.running) return;  // the model is the turn's
-    preread_pending_ = request;     // the latest text wins
-    if (preread_busy_) return;      // the worker picks it up
+    if (snapshot_.running) return false;  // the model is the turn's
+    preread_pending_ = request;           // the latest text wins
+    if (preread_busy_) return true;       // the worker picks it up
     preread_busy_ = true;
     if (worker_.joinable()) worker_.join();  // a finished turn or pre-read
     worker_ = std::thread([this] { preread_jobs(); });
+    return true;
 }
 
 void NativeTurnDriver::preread_jobs() {

@@ -2,7 +2,8 @@
 # Drives the desktop app with a --script under Xvfb against a real headstart-cloud (the tiny model
 # the build trains, on a free 127.0.0.1 port), then checks what the app did and drew.
 #   desktop_turn.sh MODE OUT_DIR APP CLOUD FIXTURE_DIR
-#   MODE turn:  asks a question (screenshot mid-turn and at the end), then races the same app
+#   MODE turn:  the question sits in the box (the μLM reads it ahead), is asked (screenshot
+#               mid-turn and at the end; the turn reuses what was read), then races the same app
 #               "cloud only" vs "μLM + cloud"; asserts the state JSON (opener tokens, handoff,
 #               path, cloud text, WordShown events, shaded lanes, the race) and non-blank pictures
 #   MODE study: one blind A/B pair, rated; the app is then killed with SIGKILL and the rating
@@ -46,6 +47,9 @@ set endpoint http://127.0.0.1:$port
 set profile lte
 set max_tokens 40
 set pace 220
+set question How do I make a good cup of coffee?
+wait 1500 ms
+state $out/typed.json
 ask How do I make a good cup of coffee?
 wait cloud_token 30
 wait 200 ms
@@ -78,6 +82,10 @@ def check(cond, what):
 
 end = load("turn.json"); t = end["turn"]
 check(t is not None and t["question"] == "How do I make a good cup of coffee?", "the turn ran the question")
+typed = load("typed.json")
+check(typed["preread_tokens"] > 0, f"the question in the box was read ahead ({typed['preread_tokens']} tokens)")
+check(end["prompt_reused"] == typed["preread_tokens"] and end["prompt_tokens"] > end["prompt_reused"],
+      f"the turn took {end['prompt_reused']} of its {end['prompt_tokens']} prompt tokens from the cache")
 check(not end["turn_error"] and not t["cloud_failed"], "the turn did not fail: " + (t["failure"] or end["turn_error"]))
 check(len(t["opener_tokens"]) > 0 and all(x["alternatives"] for x in t["opener_tokens"]),
       f"{len(t['opener_tokens'])} opener tokens, each with alternatives")

@@ -17,6 +17,7 @@
 #include "core/tokenizer.h"
 #include "core/turn.h"
 #include "core/words.h"
+#include "core/prompt_cache.h"
 #include "desktop/ort_model.h"
 #include "desktop/turn_runner.h"
 
@@ -473,4 +474,29 @@ TEST_CASE("e2e: a missing or corrupt model gives a readable error", "[e2e]") {
         REQUIRE_FALSE(c.ok());
         CHECK(c.error().find("no-such-tokenizer.json") != std::string::npos);
     }
+}
+
+TEST_CASE("e2e: a question read ahead while typed gives the same opener, with the reuse recorded", "[e2e]") {
+    CloudFixture cloud;
+    auto cold_model = tiny_model();
+    Turn cold(tiny_tokenizer(), e2e_config());
+    REQUIRE(run_bounded(cold, cold_model.get(), fast_options(cloud.base_url()), 10000).status.ok());
+    CHECK(cold.prompt_reused() == 0);
+    REQUIRE(cold.prompt_tokens() > 0);
+
+    auto inner = tiny_model();
+    CachingModel model(*inner);
+    const auto prefix = prompt_prefix(tiny_tokenizer(), kQuestion, e2e_config());  // all but "France?"
+    REQUIRE(model.preread(prefix).ok());
+    Turn ahead(tiny_tokenizer(), e2e_config());
+    REQUIRE(run_bounded(ahead, &model, fast_options(cloud.base_url()), 10000).status.ok());
+    CHECK(ahead.prompt_tokens() == cold.prompt_tokens());
+    CHECK(ahead.prompt_reused() == static_cast<int>(prefix.size()));
+    CHECK(ahead.opener() == cold.opener());  // greedy: the cache changes when, not what
+
+    // The next turn of the same question reuses its whole prompt but the last token.
+    Turn again(tiny_tokenizer(), e2e_config());
+    REQUIRE(run_bounded(again, &model, fast_options(cloud.base_url()), 10000).status.ok());
+    CHECK(again.prompt_reused() == again.prompt_tokens() - 1);
+    CHECK(again.opener() == cold.opener());
 }

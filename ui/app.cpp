@@ -174,10 +174,9 @@ void App::preread_typed() {
     std::string key(paused ? headstart::trim_spaces(text) : headstart::finished_words(text));
     if (paused) key += '\x01';  // the whole question, not just its finished words
     if (key == preread_key_) return;
-    preread_key_ = key;
     TurnRequest r = controls_.request(text, headstart::OpenerSource::Model);
     r.typing_paused = paused;
-    driver_->preread(r);
+    if (driver_->preread(r)) preread_key_ = key;  // else again on the next frame
 }
 
 void App::draw_top_bar() {

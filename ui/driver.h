@@ -52,8 +52,9 @@ public:
     virtual void cancel() = 0;
     // The question is being typed (request.question so far): the μLM may read its finished words
     // into its KV cache now, so that the turn's prefill runs only the rest (core/prompt_cache.h).
-    // Ignored while a turn runs; never changes what a turn produces, only when.
-    virtual void preread(const TurnRequest& request) { (void)request; }
+    // Never changes what a turn produces, only when. Returns false when it cannot now (a turn
+    // runs, the μLM is still loading): the app asks again on a later frame.
+    virtual bool preread(const TurnRequest& request) { (void)request; return true; }
     virtual TurnSnapshot snapshot() const = 0;
     // Called once per frame on the UI thread (the web driver pumps its callbacks here).
     virtual void poll() {}

@@ -90,6 +90,8 @@ json turn_state(const headstart::Turn& t) {
             {"finished", t.finished()},
             {"opener", t.opener()},
             {"opener_tokens", tokens},
+            // The μLM prompt's tokens, and how many came from the KV cache (read ahead while typed).
+            {"prompt", {{"tokens", t.prompt_tokens()}, {"reused", t.prompt_reused()}}},
             {"handoff", handoff},
             {"path", a.label()},
             {"gated", a.gated},

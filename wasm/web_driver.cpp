@@ -77,13 +77,14 @@ void WebTurnDriver::start(const ui::TurnRequest& request) {
     publish("loading " + models_[request_.model_index].name, true);
 }
 
-void WebTurnDriver::preread(const ui::TurnRequest& request) {
-    if (request.config.opener_source != OpenerSource::Model || snapshot_.running || waiting_for_model_) return;
+bool WebTurnDriver::preread(const ui::TurnRequest& request) {
+    if (request.config.opener_source != OpenerSource::Model) return true;  // nothing to read
+    if (snapshot_.running || waiting_for_model_) return false;
     auto it = loaded_.find(request.model_index);
-    if (it == loaded_.end() || !it->second->loaded()) return;  // no μLM yet: the turn prefills it all
+    if (it == loaded_.end() || !it->second->loaded()) return false;  // still loading (or failed)
     WebModel* m = it->second.get();
     const auto ids = prompt_prefix(m->tokenizer(), request.question, request.config, request.typing_paused);
-    if (ids.empty()) return;
+    if (ids.empty()) return true;
     const int n = static_cast<int>(ids.size());
     const long id = turn_id_;
     m->preread(ids, [this, id, n](const Status& st) {
@@ -91,6 +92,7 @@ void WebTurnDriver::preread(const ui::TurnRequest& request) {
         snapshot_.preread_tokens = n;
         ++snapshot_.generation;
     });
+    return true;
 }
 
 void WebTurnDriver::cancel() {

@@ -32,7 +32,7 @@ public:
     std::vector<ui::ModelChoice> models() const override { return models_; }
     void start(const ui::TurnRequest& request) override;
     void cancel() override;
-    void preread(const ui::TurnRequest& request) override;
+    bool preread(const ui::TurnRequest& request) override;
     ui::TurnSnapshot snapshot() const override { return snapshot_; }
     void poll() override;
 

@@ -85,6 +85,7 @@ function turnView(state) {
     phase: t.phase, question: t.question, opener: t.opener, tokens: t.opener_tokens,
     handoff_ms: t.handoff?.t_ms ?? null, path: t.path, cloud_text: t.cloud_text, answer: t.answer?.visible,
     shown: t.shown_text, failure: t.failure, metrics: t.metrics,
+    prompt_tokens: t.prompt?.tokens, prompt_reused: t.prompt?.reused,
   };
 }
 
@@ -179,8 +180,11 @@ try {
   const idle = await stopFrames();
   check(await page.evaluate(() => typeof window.ort === 'undefined'),
     'onnxruntime-web is not on the page\'s main thread (the μLM runs in a worker)');
-  await startFrames();
+  // The question in the box (the app's default) has been read into the μLM's KV cache meanwhile.
   const question = 'How do I make a good cup of coffee?';
+  const typed = await page.evaluate(() => window.headstart.state());
+  check(typed?.preread_tokens > 0, `the question in the box was read ahead (${typed?.preread_tokens} tokens)`);
+  await startFrames();
   await page.evaluate((q) => window.headstart.ask(q), question);
   const turn = await watch(page, turnDoneFor(question), {
     opener_token: (s) => s?.tokens?.length > 0,
@@ -195,6 +199,8 @@ try {
     `during the turn: ${gaps.fps.toFixed(1)} fps (longest gap ${gaps.max.toFixed(0)} ms)`);
   check(turnDone(s), `the turn finished (phase ${s?.phase}, status "${s?.status}")`);
   check(s?.question === question, 'the turn is the question asked');
+  check(s?.prompt_reused === typed?.preread_tokens && s?.prompt_tokens > s?.prompt_reused,
+    `the prefill took ${s?.prompt_reused} of its ${s?.prompt_tokens} prompt tokens from the cache`);
   check(s?.tokens?.length > 0 && s.tokens.every((t) => typeof t.prob === 'number'), `the μLM wrote tokens (${s?.tokens?.length})`);
   const words = (s?.opener || '').trim().split(/\s+/).filter(Boolean);
   check(words.length >= 1 && words.length <= 8, `an opener of 1–8 words: "${s?.opener}"`);
