@@ -100,7 +100,8 @@ std::vector<int> prompt_prefix(const Tokenizer& tokenizer, std::string_view type
     // As Turn::begin() cleans the question: valid UTF-8, trimmed, at most max_question_bytes.
     const std::string repaired = repair_utf8(typed);
     if (trim_spaces(repaired).size() > config.max_question_bytes) return {};
-    return mulm_prompt_ids(tokenizer, whole ? trim_spaces(repaired) : finished_words(repaired), /*open_answer=*/false);
+    if (whole) return mulm_prompt_ids(tokenizer, trim_spaces(repaired), /*open_answer=*/true);
+    return mulm_prompt_ids(tokenizer, finished_words(repaired), /*open_answer=*/false);
 }
 
 }  // namespace headstart

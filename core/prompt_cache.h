@@ -1,7 +1,8 @@
 // core/prompt_cache.h — what the μLM's KV cache holds, so that a prompt re-runs only the tokens
 // that differ from it. Two uses, one rule:
-//   pre-read   while the user types, the question so far goes into the cache (prompt_prefix()),
-//              so pressing Enter leaves only the last word and the ChatML tail to prefill
+//   pre-read   while the user types, the question's finished words go into the cache
+//              (prompt_prefix()), so Enter leaves only the last word and the ChatML tail to
+//              prefill; after a pause, the whole prompt, so Enter runs one token
 //   reuse      a new turn keeps the KV of every leading token it shares with the last one
 //              ("<|im_start|>user\n" at least)
 // The rule (plan()): keep the longest common prefix of the held tokens and the prompt, but feed
@@ -77,8 +78,9 @@ private:
 std::string_view finished_words(std::string_view typed);
 
 // The μLM prompt as Turn::begin() builds it, up to the question being typed:
-// "<|im_start|>user\n" + its finished words, or + all of it with `whole` (the user paused: the
-// last word is likely done too). Empty when the opener is not the μLM's, the tokenizer is not
+// "<|im_start|>user\n" + its finished words; or, with `whole` (the user paused: the question is
+// likely complete), the whole prompt Turn::begin() would build, ChatML tail included, so that
+// Enter leaves one token to run. Empty when the opener is not the μLM's, the tokenizer is not
 // ChatML, or the question is past max_question_bytes (begin() cuts it).
 std::vector<int> prompt_prefix(const Tokenizer& tokenizer, std::string_view typed, const TurnConfig& config,
                                bool whole = false);

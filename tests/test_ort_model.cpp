@@ -230,14 +230,15 @@ TEST_CASE("ort: a prompt pre-read while typed gives the cold prefill's logits", 
     CHECK(model.reused_on_last_prefill() == static_cast<int>(prompt.size()) - 1);
     CHECK(max_abs_diff(model.logits(), cold->logits()) < 1e-4f);
 
-    // Another question shares "<|im_start|>user\n" with it; a pause reads the last word too.
+    // Another question shares "<|im_start|>user\n" with it; after a pause the whole prompt is
+    // read, ChatML tail included, and Enter runs its last token only.
     const std::string other = "Why is the sky blue?";
     const auto other_prompt = mulm_prompt_ids(*tok, other, true);
-    const auto whole = prompt_prefix(*tok, other, config, /*whole=*/true);
-    CHECK(std::equal(whole.begin(), whole.end(), other_prompt.begin()));
+    const auto whole = prompt_prefix(*tok, "  " + other + " ", config, /*whole=*/true);
+    CHECK(whole == other_prompt);
     REQUIRE(model.preread(whole).ok());
     REQUIRE(model.prefill(other_prompt).ok());
-    CHECK(model.reused_on_last_prefill() == static_cast<int>(whole.size()));
+    CHECK(model.reused_on_last_prefill() == static_cast<int>(other_prompt.size()) - 1);
     REQUIRE(cold->prefill(other_prompt).ok());
     CHECK(max_abs_diff(model.logits(), cold->logits()) < 1e-4f);
 }

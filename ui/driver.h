@@ -29,7 +29,7 @@ struct TurnRequest {
     headstart::TurnConfig config;    // opener policy, sampler, gate, handoff, presenter, forced verdict
     headstart::Endpoint endpoint;    // cloud: local headstart-cloud or any OpenAI-compatible URL
     std::string latency_profile;     // asked of headstart-cloud ("" = the server's own)
-    bool typing_paused = false;      // preread(): the user paused, so read the last word too
+    bool typing_paused = false;      // preread(): the user paused, so read the whole prompt
 };
 
 // What the app draws: a copy of the turn as it stands (taken under the driver's lock natively).

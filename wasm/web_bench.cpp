@@ -26,10 +26,22 @@ using json = nlohmann::json;
 
 json pair(const std::vector<double>& v) { return {{"p50", bench_percentile(v, 0.5)}, {"p95", bench_percentile(v, 0.95)}, {"n", v.size()}}; }
 
+// Openers whose prompt was partly read ahead (core/prompt_cache.h); their steps are not kept.
+struct Ahead {
+    std::vector<double> ttft, four, fed, prompt;
+    json to_json() const {
+        return {{"ttft_ms", pair(ttft)}, {"time_to_4_words_ms", pair(four)},
+                {"prompt_tokens_p50", bench_percentile(prompt, 0.5)}, {"tokens_at_enter_p50", bench_percentile(fed, 0.5)}};
+    }
+};
+
 struct Series {
     std::vector<double> ttft, four, step, run, prefill_run, tokens_to_four;
-    std::vector<double> typed_ttft, typed_four, typed_fed, typed_prompt;  // typed ahead (no steps kept)
+    Ahead typed, paused;
 };
+
+// How much of the prompt is in the KV cache when the clock starts (desktop/bench.cpp's passes).
+enum class Pass { Cold, Typed, Paused };
 
 // One benchmark, alive until its report is sent (callbacks hold the only reference).
 class Bench : public std::enable_shared_from_this<Bench> {
@@ -64,8 +76,9 @@ private:
     }
 
     // Job 0 is a warm-up run of prompt 0 (not counted); then every prompt, `runs_` times. Each
-    // job writes the opener twice: cold (the whole prompt prefilled at Enter), then typed ahead
-    // (the question's finished words pre-read, untimed; Enter leaves its last word + ChatML tail).
+    // job writes the opener three times: cold (the whole prompt prefilled at Enter), typed ahead
+    // (its finished words pre-read, untimed; Enter leaves the last word + ChatML tail) and after a
+    // pause (the whole prompt pre-read; Enter runs its last token).
     void next_opener() {
         if (job_ >= 1 + static_cast<size_t>(runs_) * kBenchPromptCount) return finish_model();
         const size_t prompt = job_ == 0 ? 0 : (job_ - 1) % kBenchPromptCount;
@@ -80,8 +93,9 @@ private:
         sampler_ = std::make_unique<Sampler>(sc);
         forced_ = tok.encode(opener + " and so on", SpecialTokens::AsText);
         prompt_ = mulm_prompt_ids(tok, question, /*open_answer=*/true);
-        prefix_ = prompt_prefix(tok, question, TurnConfig{});
-        typed_ = false;
+        typed_prefix_ = prompt_prefix(tok, question, TurnConfig{});
+        paused_prefix_ = prompt_prefix(tok, question, TurnConfig{}, /*whole=*/true);
+        pass_ = Pass::Cold;
         begin_opener();
     }
 
@@ -93,12 +107,12 @@ private:
         run_steps_.clear();
         run_runs_.clear();
         auto self = shared_from_this();
-        if (!typed_) {
+        if (pass_ == Pass::Cold) {
             t0_ = emscripten_get_now();
             return model_->extend(0, prompt_, [self](const Status& st) { self->on_logits(st); });
         }
         // As natively: the pre-read starts from an empty cache (not from this question's cold run).
-        model_->extend(0, prefix_, [self](const Status& st) {
+        model_->extend(0, pass_ == Pass::Typed ? typed_prefix_ : paused_prefix_, [self](const Status& st) {
             if (!st.ok()) return self->fail(st.error());
             self->t0_ = emscripten_get_now();
             self->model_->prefill(self->prompt_, [self](const Status& s) { self->on_logits(s); });
@@ -130,17 +144,23 @@ private:
     }
 
     void end_opener() {
-        if (!typed_) {
+        if (pass_ == Pass::Cold) {
             record_cold();
-            typed_ = true;
+            pass_ = Pass::Typed;
             return begin_opener();
         }
-        if (job_++ > 0) {
-            series_.typed_ttft.push_back(run_ttft_);
-            if (run_four_ >= 0) series_.typed_four.push_back(run_four_);
-            series_.typed_prompt.push_back(static_cast<double>(prompt_.size()));
-            series_.typed_fed.push_back(static_cast<double>(prompt_.size() - model_->reused_on_last_prefill()));
+        if (job_ > 0) {
+            Ahead& a = pass_ == Pass::Typed ? series_.typed : series_.paused;
+            a.ttft.push_back(run_ttft_);
+            if (run_four_ >= 0) a.four.push_back(run_four_);
+            a.prompt.push_back(static_cast<double>(prompt_.size()));
+            a.fed.push_back(static_cast<double>(prompt_.size() - model_->reused_on_last_prefill()));
         }
+        if (pass_ == Pass::Typed) {
+            pass_ = Pass::Paused;
+            return begin_opener();
+        }
+        ++job_;
         // Yield to the browser between openers (the page stays alive; timings are per opener).
         auto self = new std::shared_ptr<Bench>(shared_from_this());
         emscripten_async_call([](void* p) {
@@ -175,11 +195,8 @@ private:
                       {"time_to_4_words_ms", pair(series_.four)},
                       {"decode_ms_per_token", pair(series_.step)},
                       {"tokens_to_4_words_p50", bench_percentile(series_.tokens_to_four, 0.5)}}},
-                    {"typed_ahead",
-                     {{"ttft_ms", pair(series_.typed_ttft)},
-                      {"time_to_4_words_ms", pair(series_.typed_four)},
-                      {"prompt_tokens_p50", bench_percentile(series_.typed_prompt, 0.5)},
-                      {"tokens_at_enter_p50", bench_percentile(series_.typed_fed, 0.5)}}},
+                    {"typed_ahead", series_.typed.to_json()},
+                    {"paused_ahead", series_.paused.to_json()},
                     {"worker_prefill_ms", pair(series_.prefill_run)},
                     {"worker_run_ms_per_token", pair(series_.run)}};
         report_["results"].push_back(row);
@@ -199,8 +216,8 @@ private:
     size_t job_ = 0;
     // The opener in progress.
     std::unique_ptr<Sampler> sampler_;
-    std::vector<int> forced_, prompt_, prefix_;
-    bool typed_ = false;
+    std::vector<int> forced_, prompt_, typed_prefix_, paused_prefix_;
+    Pass pass_ = Pass::Cold;
     size_t i_ = 0;
     int word_starts_ = 0;
     double t0_ = 0, s0_ = 0, run_ttft_ = 0, run_four_ = -1, run_prefill_ = 0;
