@@ -2,8 +2,10 @@
 # web/bench.sh — the μLM benchmark in the browser beside the native one (README "Measured figures"):
 # the untrained 8m / 16m / 28m int8 exports that scripts/bench times (teacher-forced openers), native
 # ONNX Runtime (`headstart bench`) and onnxruntime-web in headless Chromium, 1 and 2 threads, with
-# the web / native ratio of TTFT, time to 4 words and decode ms per token. Target: web within 2.5x
-# of native on the 28M model. Builds the native and wasm presets first.
+# the web / native ratio of TTFT, time to 4 words and decode ms per token — cold (the whole prompt
+# prefilled at Enter), typed ahead and after a pause (core/prompt_cache.h) — then the 28M model's
+# MatMuls alone (web/bench_matmul.mjs). Target: web within 2.5x of native on the 28M model. Builds
+# the native and wasm presets first.
 #   web/bench.sh [--runs N] [--threads 1,2] [--wasm-build DIR]     (writes build/bench/web.json)
 # --wasm-build DIR uses an existing wasm build (DIR/web) instead of building the wasm preset.
 set -euo pipefail
@@ -41,3 +43,10 @@ done
 NODE_PATH="$ROOT/.deps/web/node_modules" node web/bench.mjs --dist "$wasm/web" --native build/native/cloud/headstart \
   --models "$(IFS=,; echo "${models[*]}")" --tokenizer "$tokenizer" --threads "$threads" --runs "$runs" \
   --json build/bench/web.json
+
+# Where the cold prefill's time goes: the 28M model's MatMuls alone, native vs onnxruntime-web.
+matmul=build/bench-models/matmul-28m.onnx
+[ -f "$matmul" ] && [ "$matmul" -nt training/configs/28m.json ] || \
+  /usr/bin/python3 web/matmul_only.py --config training/configs/28m.json --out "$matmul" >/dev/null
+echo
+NODE_PATH="$ROOT/.deps/web/node_modules" node web/bench_matmul.mjs "$matmul"
