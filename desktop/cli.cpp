@@ -19,7 +19,7 @@
 //   --temperature T --top-k K --top-p P --seed S
 //   --deadline-ms MS                     longest cloud silence accepted (8000)
 //   --fast                               no pacing: show words as they arrive
-//   --json                               one JSON object instead of the report
+//   --json                               the turn as one JSON object (core/turn_json.h) instead of the report
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -28,9 +28,9 @@
 #include <string>
 #include <vector>
 
-#include "core/metrics_json.h"
 #include "core/tokenizer.h"
 #include "core/turn.h"
+#include "core/turn_json.h"
 #include "desktop/ort_model.h"
 #include "desktop/turn_runner.h"
 
@@ -145,38 +145,6 @@ std::string ms(const std::optional<double>& v) {
     char b[32];
     std::snprintf(b, sizeof b, "%.1f ms", *v);
     return b;
-}
-
-json turn_json(const Turn& turn) {
-    const TurnMetrics m = turn.timeline().metrics();
-    const CorrectedAnswer a = turn.answer();
-    json tokens = json::array();
-    for (const auto& t : turn.opener_tokens())
-        tokens.push_back({{"text", t.text}, {"prob", t.prob}, {"entropy", t.entropy}, {"in_opener", t.in_opener}, {"t_ms", t.t_ms}});
-    json segments = json::array();
-    for (const auto& s : a.segments) segments.push_back({{"text", s.text}, {"style", to_string(s.style)}});
-    json events = json::array();
-    for (const auto& e : turn.timeline().events())
-        events.push_back({{"kind", to_string(e.kind)}, {"t_ms", e.t_ms}, {"text", e.text}, {"duration_ms", e.duration_ms}});
-    return {{"question", turn.question()},
-            {"opener", turn.opener()},
-            {"opener_source", to_string(turn.config().opener_source)},
-            {"stop_reason", to_string(turn.opener_decision().reason)},
-            {"stop_why", turn.opener_decision().why},
-            {"gate", {{"fired", turn.gate().fired}, {"why", turn.gate().why}, {"cut", turn.gate().cut}}},
-            {"tokens", tokens},
-            {"verdict", turn.verdict() ? json({{"verdict", to_string(turn.verdict()->verdict)},
-                                               {"source", to_string(turn.verdict()->source)},
-                                               {"why", turn.verdict()->why}})
-                                       : json(nullptr)},
-            {"path", a.label()},
-            {"answer", a.visible_text()},
-            {"segments", segments},
-            {"cloud_text", turn.cloud_text()},
-            {"cloud_failed", turn.cloud_failed()},
-            {"failure", turn.failure()},
-            {"metrics", metrics_json(m)},
-            {"events", events}};
 }
 
 int ask(int argc, char** argv) {

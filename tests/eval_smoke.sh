@@ -3,7 +3,7 @@
 # a real headstart-cloud on a free 127.0.0.1 port (the tiny test model), the tiny μLM against the
 # canned and cloud-only baselines under the wifi profile, held-out perplexity on the fixture
 # corpus's held-out split, the judge path, and the study analysis of the judge's trials; then the
-# summary's fields are checked to exist and be sane.
+# summary's fields are checked to exist and be sane; then one `headstart ask --json` turn.
 #   tests/eval_smoke.sh HEADSTART_CLOUD HEADSTART FIXTURE_DIR SOURCE_DIR OUT_DIR
 set -euo pipefail
 cloud_bin=$1; headstart=$2; fixtures=$3; src=$4; out=$5
@@ -33,6 +33,10 @@ done
 touch "$out/run/judge_trials.jsonl"
 "$headstart" eval --prompts "$src/assets/prompts/smoke.jsonl" --limit 1 --baselines cloud-only \
   --cloud "http://127.0.0.1:$port" --study "$out/run/judge_trials.jsonl" --out "$out/study" --quiet
+
+# One turn as `headstart ask --json` prints it (core/turn_json.h, the app's state spelling).
+"$headstart" ask "How do I make a good cup of coffee?" --model "$fixtures/tiny.onnx" --tokenizer "$fixtures/tokenizer.json" \
+  --cloud "http://127.0.0.1:$port" --fast --json >"$out/ask.json"
 
 /usr/bin/python3 - "$out" <<'PY'
 import json, math, sys
@@ -64,6 +68,12 @@ j = t["judge"]
 check(j["n"] + j["unparsed"] == 12, "judge: every pair judged or reported unparsed")
 st = json.load(open(f"{out}/study/summary.json"))["study"]
 check(st["n"] == j["n"], "the judge's trials read back as a study, same count")
+a = json.load(open(f"{out}/ask.json"))
+check(a["question"] == "How do I make a good cup of coffee?" and a["phase"] == "done" and a["finished"], "ask --json: the whole turn")
+check(len(a["opener_tokens"]) > 0 and all(0 <= t["prob"] <= 1 for t in a["opener_tokens"]), "ask --json: opener tokens with probabilities")
+check(a["handoff"]["reason"] != "" and a["handoff"]["t_ms"] >= 0, f"ask --json: the handoff and why ({a['handoff']['reason']})")
+check(a["prompt"]["tokens"] > 0 and a["prompt"]["reused"] == 0, "ask --json: the prompt, none of it read ahead (one-shot CLI)")
+check(a["metrics"]["local_ttft_ms"] is not None and a["cloud_text"] != "" and not a["cloud_failed"], "ask --json: metrics and the cloud's text")
 print(f"{len(fails)} failed")
 sys.exit(1 if fails else 0)
 PY

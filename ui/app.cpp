@@ -10,6 +10,7 @@
 
 #include "core/metrics_json.h"
 #include "core/prompt_cache.h"
+#include "core/turn_json.h"
 #include "core/words.h"
 #include "imgui.h"
 #include "shaders_embedded.h"
@@ -421,7 +422,7 @@ std::string App::state_json() const {
     if (driver_)
         for (const auto& m : driver_->models()) j["models"].push_back(m.name);
     j.update(top_level_turn_fields(snapshot_));
-    j["turn"] = snapshot_.turn ? turn_state(*snapshot_.turn) : json(nullptr);
+    j["turn"] = snapshot_.turn ? headstart::turn_json(*snapshot_.turn) : json(nullptr);
     j["race"] = race_.state();
     j["study"] = study_.state();
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
