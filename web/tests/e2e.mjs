@@ -253,6 +253,22 @@ try {
   const again = await watch(page, turnDoneFor('What is the capital of France?'), {}, 30000);
   check(turnDone(again.state) && !again.state.failure && again.state.cloud_text.length > 0, 'a turn after the failures succeeds');
 
+  // Read ahead or not, the μLM writes the same tokens (same seed): the worker cuts and extends its
+  // KV cache correctly. Asked at once, the prompt is new (only its ChatML start is shared with the
+  // last one); asked again after a pause, all of it but the last token comes from the cache.
+  const sky = 'Why is the sky blue?';
+  await page.evaluate((q) => window.headstart.ask(q), sky);
+  const first = (await watch(page, turnDoneFor(sky), {}, 30000)).state;
+  await sleep(1000);
+  await page.evaluate((q) => window.headstart.ask(q), sky);
+  const second = (await watch(page, turnDoneFor(sky), {}, 30000)).state;
+  const texts = (s) => (s?.tokens || []).map((t) => t.text).join('|');
+  check(first?.prompt_reused < first?.prompt_tokens - 1 && second?.prompt_reused === second?.prompt_tokens - 1,
+    `cold: ${first?.prompt_reused} of ${first?.prompt_tokens} prompt tokens from the cache; again: ${second?.prompt_reused}`);
+  check(texts(first).length > 0 && texts(first) === texts(second) &&
+    first.tokens.every((t, i) => Math.abs(t.prob - second.tokens[i].prob) < 1e-3),
+    `the same opener tokens with and without the cache: ${texts(second)}`);
+
   // --- the race: cloud only vs μLM + cloud at once --------------------------------------------
   const until = async (p, name, ms) => {
     const t = Date.now();
