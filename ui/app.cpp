@@ -403,6 +403,9 @@ std::string App::study_command(const std::string& command, const std::string& ar
 
 std::string App::state_json() const {
     using nlohmann::json;
+    // The driver's snapshot as of now, not the last drawn frame's (the web shell skips frames while
+    // the μLM writes the opener): a turn just asked is already there.
+    const TurnSnapshot snap = driver_ ? driver_->snapshot() : snapshot_;
     json j = {{"app", "headstart"},
               {"version", HEADSTART_VERSION},
               {"platform", info_.platform},
@@ -412,7 +415,7 @@ std::string App::state_json() const {
               {"shader_ok", backdrop_.ok()},
               {"lanes_shader_ok", lanes_.shader_ok()},
               {"shaded_spans", lanes_.shaded_spans()},
-              {"events", snapshot_.turn ? snapshot_.turn->timeline().events().size() : size_t{0}},
+              {"events", snap.turn ? snap.turn->timeline().events().size() : size_t{0}},
               {"error", error_},
               {"notice", notice_},
               {"view", view_name(view_)},
@@ -421,8 +424,8 @@ std::string App::state_json() const {
               {"controls", controls_.to_json()}};
     if (driver_)
         for (const auto& m : driver_->models()) j["models"].push_back(m.name);
-    j.update(top_level_turn_fields(snapshot_));
-    j["turn"] = snapshot_.turn ? headstart::turn_json(*snapshot_.turn) : json(nullptr);
+    j.update(top_level_turn_fields(snap));
+    j["turn"] = snap.turn ? headstart::turn_json(*snap.turn) : json(nullptr);
     j["race"] = race_.state();
     j["study"] = study_.state();
     return j.dump(-1, ' ', false, json::error_handler_t::replace);

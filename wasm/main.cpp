@@ -44,7 +44,7 @@ struct Shell {
     SDL_Window* window = nullptr;
     ui::App* app = nullptr;
     headstart::WebTurnDriver* driver = nullptr;
-    double last_ms = 0.0;
+    double last_ms = 0.0;  // when the last frame was drawn
     std::string reply;  // storage behind the exported functions' returned strings
 };
 Shell g_shell;  // the browser calls back into C with no context: one shell per page
@@ -60,6 +60,12 @@ void fit_canvas_to_page(SDL_Window* window) {
 
 void loop(void* arg) {
     Shell& s = *static_cast<Shell*>(arg);
+    // While the μLM writes the opener, draw at most one frame per kOpenerFrameMs. Each token comes
+    // back from the worker as a message to this thread, and a frame being drawn holds it up (under
+    // software GL a 1280x800 frame keeps the thread ~35 ms); a skipped frame leaves the thread free
+    // to turn each token around at once, so the opener's few tokens come at the model's pace.
+    constexpr double kOpenerFrameMs = 100.0;
+    if (s.driver && s.driver->writing_opener() && emscripten_get_now() - s.last_ms < kOpenerFrameMs) return;
     SDL_Event e;
     while (SDL_PollEvent(&e)) ImGui_ImplSDL2_ProcessEvent(&e);
     fit_canvas_to_page(s.window);

@@ -36,6 +36,8 @@ public:
     ui::TurnSnapshot snapshot() const override { return snapshot_; }
     void poll() override;
 
+    // The μLM is writing the opener (a run in the worker or the next one about to be sent).
+    bool writing_opener() const { return turn_ && turn_->phase() == TurnPhase::Opener && snapshot_.running; }
     // Starts loading a μLM now (the page shows the progress), not at the first question.
     void preload(int model_index);
     // Extra headers for the next turns' cloud requests (e.g. X-Headstart-Fault in tests).
