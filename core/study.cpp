@@ -232,19 +232,10 @@ namespace {
 
 using nlohmann::json;
 
-const char* origin_name(Origin o) {
-    switch (o) {
-        case Origin::Device: return "device";
-        case Origin::Cloud: return "cloud";
-        case Origin::Fallback: return "fallback";
-    }
-    return "device";
-}
-
 json turn_json(const RecordedTurn& r) {
     json words = json::array();
     for (const ReplayWord& w : r.words)
-        words.push_back({{"w", w.word}, {"t", w.shown_ms}, {"d", w.duration_ms}, {"o", origin_name(w.origin)},
+        words.push_back({{"w", w.word}, {"t", w.shown_ms}, {"d", w.duration_ms}, {"o", to_string(w.origin)},
                          {"s", to_string(w.style)}});
     return {{"condition", to_string(r.condition)}, {"path", r.path}, {"failed", r.failed},
             {"retract_ms", r.retract_ms}, {"words", words}};

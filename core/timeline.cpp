@@ -6,6 +6,15 @@
 
 namespace headstart {
 
+const char* to_string(Origin origin) {
+    switch (origin) {
+        case Origin::Device: return "device";
+        case Origin::Cloud: return "cloud";
+        case Origin::Fallback: return "fallback";
+    }
+    return "device";
+}
+
 const char* to_string(EventKind kind) {
     switch (kind) {
         case EventKind::Request: return "request";

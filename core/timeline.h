@@ -30,6 +30,7 @@ enum class EventKind {
 };
 
 enum class Origin { Device, Cloud, Fallback };
+const char* to_string(Origin origin);  // "device", "cloud", "fallback"
 
 struct Event {
     EventKind kind;

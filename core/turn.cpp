@@ -9,6 +9,17 @@
 
 namespace headstart {
 
+const char* to_string(TurnPhase p) {
+    switch (p) {
+        case TurnPhase::Idle: return "idle";
+        case TurnPhase::Opener: return "opener";
+        case TurnPhase::Handoff: return "handoff";
+        case TurnPhase::Cloud: return "cloud";
+        case TurnPhase::Done: return "done";
+    }
+    return "idle";
+}
+
 const char* to_string(OpenerSource s) {
     switch (s) {
         case OpenerSource::Model: return "mulm";

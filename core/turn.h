@@ -54,6 +54,7 @@ struct TurnConfig {
 };
 
 enum class TurnPhase { Idle, Opener, Handoff, Cloud, Done };
+const char* to_string(TurnPhase phase);  // "idle", "opener", "handoff", "cloud", "done"
 
 // One μLM token as the UI shows it (a chip).
 struct OpenerTokenView {

@@ -9,30 +9,6 @@ namespace headstart {
 
 using nlohmann::json;
 
-namespace {
-
-const char* origin_name(Origin o) {
-    switch (o) {
-        case Origin::Device: return "device";
-        case Origin::Cloud: return "cloud";
-        case Origin::Fallback: return "fallback";
-    }
-    return "device";
-}
-
-const char* phase_name(TurnPhase p) {
-    switch (p) {
-        case TurnPhase::Idle: return "idle";
-        case TurnPhase::Opener: return "opener";
-        case TurnPhase::Handoff: return "handoff";
-        case TurnPhase::Cloud: return "cloud";
-        case TurnPhase::Done: return "done";
-    }
-    return "idle";
-}
-
-}  // namespace
-
 json turn_json(const Turn& t) {
     const Timeline& tl = t.timeline();
     json tokens = json::array();
@@ -64,7 +40,7 @@ json turn_json(const Turn& t) {
     const CorrectedAnswer a = t.answer();
     json segments = json::array();
     for (const auto& s : a.segments)
-        segments.push_back({{"text", s.text}, {"style", to_string(s.style)}, {"origin", origin_name(s.origin)}});
+        segments.push_back({{"text", s.text}, {"style", to_string(s.style)}, {"origin", to_string(s.origin)}});
     json verdict = nullptr;
     if (auto v = t.verdict())
         verdict = {{"verdict", to_string(v->verdict)}, {"source", to_string(v->source)}, {"why", v->why}};
@@ -76,7 +52,7 @@ json turn_json(const Turn& t) {
         if (!e.text.empty()) ev["text"] = e.text;
         if (e.kind == EventKind::WordShown) {
             ev["duration_ms"] = e.duration_ms;
-            ev["origin"] = origin_name(e.origin);
+            ev["origin"] = to_string(e.origin);
         }
         events.push_back(std::move(ev));
     }
@@ -85,7 +61,7 @@ json turn_json(const Turn& t) {
         return s ? json::array({s->from_ms, s->to_ms}) : json(nullptr);
     };
     return {{"question", t.question()},
-            {"phase", phase_name(t.phase())},
+            {"phase", to_string(t.phase())},
             {"opener_source", to_string(t.config().opener_source)},
             {"finished", t.finished()},
             {"opener", t.opener()},

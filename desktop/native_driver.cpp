@@ -97,11 +97,13 @@ void NativeTurnDriver::preread_jobs() {
     }
 }
 
-Result<NativeTurnDriver::Loaded*> NativeTurnDriver::ensure_loaded(int index, bool wants_model) {
+Result<NativeTurnDriver::Loaded*> NativeTurnDriver::ensure_loaded(
+    int index, bool wants_model, const std::function<void(const std::string&)>& loading) {
     if (index < 0 || index >= static_cast<int>(models_.size()))
         return Error{"no μLM with index " + std::to_string(index)};
     const ui::ModelChoice& choice = models_[index];
     auto it = loaded_.find(index);
+    if (loading && (it == loaded_.end() || (wants_model && !it->second.model))) loading(choice.name);
     if (it == loaded_.end()) {
         auto tok = Tokenizer::load(choice.tokenizer_path);
         if (!tok.ok()) return Error{tok.error()};
@@ -123,10 +125,8 @@ Result<NativeTurnDriver::Loaded*> NativeTurnDriver::ensure_loaded(int index, boo
 
 void NativeTurnDriver::run(ui::TurnRequest request) {
     const bool wants_model = request.config.opener_source == OpenerSource::Model;
-    if (request.model_index >= 0 && request.model_index < static_cast<int>(models_.size()) &&
-        (!loaded_.count(request.model_index) || (wants_model && !loaded_[request.model_index].model)))
-        publish(nullptr, "loading " + models_[request.model_index].name, true);
-    auto loaded = ensure_loaded(request.model_index, wants_model);
+    auto loaded = ensure_loaded(request.model_index, wants_model,
+                                [&](const std::string& name) { publish(nullptr, "loading " + name, true); });
     if (!loaded.ok()) return publish(nullptr, "failed", false, loaded.error());
     Loaded& l = *loaded.value();
     request.config.latency_profile = request.latency_profile;

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -34,8 +35,10 @@ private:
         std::unique_ptr<LanguageModel> model;
         std::unique_ptr<CachingModel> cached;  // over `model`: what turns and pre-reads use
     };
-    // The model (and tokenizer) at `index`, loaded on first use; worker threads only.
-    Result<Loaded*> ensure_loaded(int index, bool wants_model);
+    // The model (and tokenizer) at `index`, loaded on first use; worker threads only. `loading`
+    // (if given) is told the model's name before anything is read from disk.
+    Result<Loaded*> ensure_loaded(int index, bool wants_model,
+                                  const std::function<void(const std::string&)>& loading = nullptr);
     void run(ui::TurnRequest request);
     void preread_jobs();  // the worker while the user types: pre-reads the latest request
     void publish(const Turn* turn, const std::string& status, bool running, const std::string& error = {});

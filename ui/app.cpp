@@ -52,13 +52,12 @@ nlohmann::json top_level_turn_fields(const TurnSnapshot& snap) {
     json j = {{"status", snap.status}, {"running", snap.running}, {"turn_error", snap.error},
               {"preread_tokens", snap.preread_tokens}};
     if (const headstart::Turn* t = snap.turn.get()) {
-        static const char* const kPhases[] = {"idle", "opener", "handoff", "cloud", "done"};
         json tokens = json::array();
         for (const auto& tok : t->opener_tokens())
             tokens.push_back({{"text", tok.text}, {"prob", tok.prob}, {"in_opener", tok.in_opener}});
         const headstart::Event* handoff = t->timeline().first(headstart::EventKind::Handoff);
         const headstart::TurnMetrics m = t->timeline().metrics();
-        j.update({{"phase", kPhases[static_cast<int>(t->phase())]},
+        j.update({{"phase", headstart::to_string(t->phase())},
                   {"question", t->question()},
                   {"opener", t->opener()},
                   {"tokens", tokens},
