@@ -62,6 +62,7 @@ Result<std::vector<EvalPrompt>> parse_prompt_set(std::string_view jsonl, std::st
         if (p.id.empty()) p.id = string_field(j, "question_id");
         if (p.id.empty()) p.id = std::string(set_name) + "-" + std::to_string(line_no);
         p.category = string_field(j, "category");
+        p.reference = string_field(j, "reference");
         out.push_back(std::move(p));
     }
     return out;
@@ -326,22 +327,45 @@ Rating judge_rating(JudgeChoice choice) {
 
 // ---- held-out perplexity -----------------------------------------------------------------------
 
-Result<std::string> heldout_text(std::string_view json_line) {
+Result<std::vector<HeldoutSegment>> heldout_segments(std::string_view json_line) {
     const json j = json::parse(json_line.begin(), json_line.end(), nullptr, false);
     if (j.is_discarded() || !j.is_object()) return Error{"not a JSON object"};
-    if (auto t = j.find("text"); t != j.end() && t->is_string()) return t->get<std::string>() + "<|endoftext|>";
+    if (auto t = j.find("text"); t != j.end() && t->is_string())
+        return std::vector<HeldoutSegment>{{t->get<std::string>() + "<|endoftext|>", false}};
     auto m = j.find("messages");
     if (m == j.end() || !m->is_array() || m->empty()) return Error{"neither \"text\" nor \"messages\""};
-    std::string out;
+    std::vector<HeldoutSegment> out;
     for (const auto& msg : *m) {
         const std::string role = msg.is_object() ? string_field(msg, "role") : "";
         if (role.empty() || !msg.contains("content") || !msg["content"].is_string())
             return Error{"a message without role or content"};
         const std::string content = msg["content"].get<std::string>();
-        if (role == "assistant") out += "<|im_start|>assistant\n" + content + "<|im_end|>\n";
-        else out += "<|im_start|>" + role + "\n" + content + "<|im_end|>\n";
+        if (role == "assistant") {
+            out.push_back({"<|im_start|>assistant\n", false});
+            out.push_back({content + "<|im_end|>", true});
+            out.push_back({"\n", false});
+        } else {
+            out.push_back({"<|im_start|>" + role + "\n" + content + "<|im_end|>\n", false});
+        }
     }
-    return out + "<|endoftext|>";
+    out.push_back({"<|endoftext|>", false});
+    return out;
+}
+
+Result<std::string> heldout_text(std::string_view json_line) {
+    auto segments = heldout_segments(json_line);
+    if (!segments.ok()) return Error{segments.error()};
+    std::string out;
+    for (const auto& s : *segments) out += s.text;
+    return out;
+}
+
+std::string reference_opener(std::string_view reference, int n_words) {
+    const std::string_view text = trim_leading_spaces(reference);
+    const std::vector<WordSpan> spans = split_words(text);
+    if (spans.empty() || n_words <= 0) return {};
+    const WordSpan& last = spans[std::min(spans.size(), static_cast<size_t>(n_words)) - 1];
+    return std::string(text.substr(0, last.end));
 }
 
 double token_nll(const std::vector<float>& logits, int target) {

@@ -17,7 +17,9 @@
 //                                    broken word (glued across the seam, or U+FFFD anywhere)
 //   PathShare, path_distribution()   correction-path labels -> counts with Wilson intervals
 //   JudgeChoice, judge_messages(), parse_judge_verdict(), judge_rating()   pairwise LLM-as-judge
-//   heldout_text()                   one held-out JSONL record rendered as the μLM was trained on it
+//   heldout_text(), heldout_segments()  one held-out JSONL record rendered as the μLM was trained on
+//                                    it (segments: which parts are assistant replies)
+//   reference_opener()               the first n words of a reference answer
 //   token_nll(), PerplexityAccumulator   teacher-forced negative log-likelihood -> perplexity
 //
 // Why light stemming and not a real stemmer: the on-topic test only needs "sleeping" to meet
@@ -42,6 +44,7 @@ struct EvalPrompt {
     std::string id;        // "id" / "question_id" of the record, else "<set>-<line>"
     std::string category;  // "category", else ""
     std::string question;
+    std::string reference;  // "reference": a strong model's answer, where the set has one ("" otherwise)
 };
 
 // One prompt per non-empty line. Errors name the line. `set_name` prefixes generated ids.
@@ -131,6 +134,18 @@ Rating judge_rating(JudgeChoice choice);
 // A held-out JSONL record as training rendered it (training/data.py render()): {"text": t} ->
 // t + "<|endoftext|>"; {"messages": [...]} -> ChatML turns + "<|endoftext|>". Error otherwise.
 Result<std::string> heldout_text(std::string_view json_line);
+
+// The same rendering as segments: `reply` marks an assistant reply's content and its <|im_end|>, the
+// tokens training scored (training/data.py encode_example()); the segments concatenate to heldout_text().
+struct HeldoutSegment {
+    std::string text;
+    bool reply = false;
+};
+Result<std::vector<HeldoutSegment>> heldout_segments(std::string_view json_line);
+
+// The first n words of a reference answer, as the text it starts with (its own spacing and
+// punctuation up to the end of the n-th word): what an ideal opener would say.
+std::string reference_opener(std::string_view reference, int n_words = 8);
 
 // -log softmax(logits)[target], computed stably (max subtracted). NaN when target is out of range.
 double token_nll(const std::vector<float>& logits, int target);

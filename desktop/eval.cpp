@@ -30,6 +30,7 @@
 //   --judge-key-env VAR  the judge's API key variable; --judge-seed S (A/B order, balanced blocks)
 //   --heldout-limit N    held-out texts used (200); --context N tokens per window (the model
 //                        card's context_length, else 2048)
+//   --temperature T      the μLM's sampling temperature (default: the app's; 0 = greedy openers)
 //   --limit N            first N prompts of each set; --jobs N turns at once (1); --seed S (7)
 //   --threads N          ORT threads per μLM (1); --wpm N presenter pace (200); --deadline-ms MS
 //   --quiet              no per-turn progress lines
@@ -88,6 +89,7 @@ struct EvalOptions {
     int limit = 0, jobs = 1, threads = 1, max_tokens = 96;
     unsigned long long seed = 7, judge_seed = 11;
     double wpm = 200;
+    double temperature = -1;  // < 0: the app's default sampler; 0: greedy
     int deadline_ms = 10000;
     bool quiet = false;
     Endpoint cloud, judge;
@@ -101,7 +103,7 @@ int usage(const std::string& why) {
                  "usage: headstart eval [--prompts F.jsonl,...] [--models A.onnx,B.onnx] [--tokenizer F]\n"
                  "                      [--baselines canned,cloud-only|none] [--cloud URL] [--profiles wifi,lte,...]\n"
                  "                      [--judge URL --judge-model M] [--heldout F.jsonl] [--study F] [--out DIR]\n"
-                 "                      [--limit N] [--jobs N] [--seed S] [--mode chat|prefill] [--max-tokens N] [--quiet]\n"
+                 "                      [--limit N] [--jobs N] [--seed S] [--temperature T] [--mode chat|prefill] [--max-tokens N] [--quiet]\n"
                  "(every option: the top of desktop/eval.cpp)\n",
                  why.c_str());
     return 2;
@@ -158,6 +160,7 @@ std::string parse_options(int argc, char** argv, EvalOptions* o) {
         else if (a == "--jobs") { if (!num(1, 64)) return "bad --jobs (1..64)"; o->jobs = static_cast<int>(n); }
         else if (a == "--threads") { if (!num(1, 64)) return "bad --threads"; o->threads = static_cast<int>(n); }
         else if (a == "--max-tokens") { if (!num(1, 4096)) return "bad --max-tokens"; o->max_tokens = static_cast<int>(n); }
+        else if (a == "--temperature") { if (!num(0, 10)) return "bad --temperature"; o->temperature = n; }
         else if (a == "--seed") { if (!num(0, 1e18)) return "bad --seed"; o->seed = static_cast<unsigned long long>(n); }
         else if (a == "--judge-seed") { if (!num(0, 1e18)) return "bad --judge-seed"; o->judge_seed = static_cast<unsigned long long>(n); }
         else if (a == "--wpm") { if (!num(30, 2000)) return "bad --wpm (30..2000)"; o->wpm = n; }
@@ -274,7 +277,8 @@ TurnConfig turn_config(const Run& run, const System& sys, const std::string& pro
     LatencyProfile lp;
     if (!profile.empty() && latency_profile(profile, &lp)) c.opener.expected_cloud_latency_ms = lp.first_token_ms;
     c.presenter.words_per_minute = c.opener.words_per_minute = run.options.wpm;
-    c.sampler.seed = run.options.seed + prompt_index;  // the same opener for a prompt under every profile
+    c.sampler.seed = run.options.seed + prompt_index;
+    if (run.options.temperature >= 0) c.sampler.temperature = static_cast<float>(run.options.temperature);  // the same opener for a prompt under every profile
     return c;
 }
 
@@ -344,14 +348,15 @@ TurnRecord run_one(const Run& run, const Job& job, LanguageModel* model, HttpCli
 
 struct HeldoutResult {
     int texts = 0, windows = 0, context = 0;
-    PerplexityAccumulator acc;
+    PerplexityAccumulator acc;    // every token after a window's first
+    PerplexityAccumulator reply;  // the assistant replies' tokens only (what training scored)
     std::string error;
 };
 
 // Teacher forcing through the KV cache: each window starts with a prefill of its first token, then
 // one step per token; every next token's NLL is read from the logits before it is fed.
-HeldoutResult heldout_perplexity(const std::string& model_path, const Tokenizer& tok, const std::vector<std::string>& texts,
-                                 int context, int threads) {
+HeldoutResult heldout_perplexity(const std::string& model_path, const Tokenizer& tok,
+                                 const std::vector<std::vector<HeldoutSegment>>& texts, int context, int threads) {
     HeldoutResult r;
     r.context = context;
     OrtModelOptions mo;
@@ -362,8 +367,14 @@ HeldoutResult heldout_perplexity(const std::string& model_path, const Tokenizer&
         return r;
     }
     LanguageModel& model = **loaded;
-    for (const auto& text : texts) {
-        const std::vector<int> ids = tok.encode(text);
+    for (const auto& segments : texts) {
+        std::vector<int> ids;
+        std::vector<char> is_reply;
+        for (const auto& seg : segments) {
+            const std::vector<int> seg_ids = tok.encode(seg.text);
+            ids.insert(ids.end(), seg_ids.begin(), seg_ids.end());
+            is_reply.insert(is_reply.end(), seg_ids.size(), seg.reply ? 1 : 0);
+        }
         if (ids.size() < 2) continue;
         ++r.texts;
         for (size_t start = 0; start + 1 < ids.size(); start += static_cast<size_t>(context)) {
@@ -371,11 +382,52 @@ HeldoutResult heldout_perplexity(const std::string& model_path, const Tokenizer&
             ++r.windows;
             Status st = model.prefill({ids[start]});
             for (size_t i = start + 1; st.ok() && i < end; ++i) {
-                r.acc.add(token_nll(model.logits(), ids[i]));
+                const double nll = token_nll(model.logits(), ids[i]);
+                r.acc.add(nll);
+                if (is_reply[i]) r.reply.add(nll);
                 if (i + 1 < end) st = model.step(ids[i]);
             }
             if (!st.ok()) { r.error = st.error(); return r; }
         }
+    }
+    return r;
+}
+
+// ---- the reference opener's likelihood ------------------------------------------------------------
+
+struct ReferenceOpenerResult {
+    int prompts = 0;
+    PerplexityAccumulator acc;  // over the tokens of every reference opener
+    std::string error;
+};
+
+// How likely the μLM finds the opener a strong model wrote: the mean log-likelihood per token of the
+// reference answer's first `words` words after the question's ChatML prompt (teacher-forced). It
+// compares μLMs without a judge; higher is better.
+ReferenceOpenerResult reference_opener_likelihood(const std::string& model_path, const Tokenizer& tok,
+                                                  const std::vector<EvalPrompt>& prompts, int words, int threads) {
+    ReferenceOpenerResult r;
+    OrtModelOptions mo;
+    mo.threads = threads;
+    auto loaded = load_ort_model(model_path, mo);
+    if (!loaded.ok()) {
+        r.error = loaded.error();
+        return r;
+    }
+    LanguageModel& model = **loaded;
+    for (const auto& p : prompts) {
+        const std::string opener = reference_opener(p.reference, words);
+        if (opener.empty()) continue;
+        const std::vector<int> prompt = mulm_prompt_ids(tok, p.question, true);
+        const std::vector<int> target = tok.encode(opener);
+        if (prompt.empty() || target.empty()) continue;
+        ++r.prompts;
+        Status st = model.prefill(prompt);
+        for (size_t i = 0; st.ok() && i < target.size(); ++i) {
+            r.acc.add(token_nll(model.logits(), target[i]));
+            if (i + 1 < target.size()) st = model.step(target[i]);
+        }
+        if (!st.ok()) { r.error = st.error(); return r; }
     }
     return r;
 }
@@ -476,6 +528,20 @@ std::string summary_markdown(const json& s) {
               (has_opener ? fmt(sys["distinct_2"].get<double>(), 3) : "—") + " | " + (has_opener ? pct(sys["on_topic"]) : "—") +
               " | " + (has_opener ? pct(sys["join_defects"]["turns_with_defects"]) : "—") + " | " +
               std::to_string(sys["failed"].get<int>()) + " |\n";
+    }
+    md += "\n## Opener quality\n\n| system | shares a content word | generic | held-out reply ppl (tokens) | "
+          "reference opener log-lik / token (prompts) |\n| --- | --- | --- | --- | --- |\n";
+    for (const auto& [name, sys] : s["systems"].items()) {
+        if (sys["kind"] == "cloud-only") continue;
+        std::string reply = "—", ref = "—";
+        if (sys.contains("heldout") && sys["heldout"].contains("reply_perplexity") && sys["heldout"]["reply_tokens"].get<long long>() > 0)
+            reply = fmt(sys["heldout"]["reply_perplexity"].get<double>(), 2) + " (" +
+                    std::to_string(sys["heldout"]["reply_tokens"].get<long long>()) + ")";
+        if (sys.contains("reference_opener") && sys["reference_opener"].contains("mean_log_likelihood"))
+            ref = fmt(sys["reference_opener"]["mean_log_likelihood"].get<double>(), 3) + " (" +
+                  std::to_string(sys["reference_opener"]["prompts"].get<int>()) + ")";
+        md += "| " + name + " | " + pct(sys["shares_content_word"]) + " | " + std::to_string(sys["on_topic_generic"].get<int>()) +
+              " | " + reply + " | " + ref + " |\n";
     }
     md += "\n## Correction paths\n\n| system | paths |\n| --- | --- |\n";
     for (const auto& [name, sys] : s["systems"].items()) {
@@ -640,14 +706,14 @@ int eval_main(int argc, char** argv) {
     turns_out.close();
 
     // Held-out perplexity of every model system.
-    std::vector<std::string> heldout_texts;
+    std::vector<std::vector<HeldoutSegment>> heldout_texts;
     if (!o.heldout.empty()) {
         auto text = read_file(o.heldout);
         if (!text.ok()) { std::fprintf(stderr, "headstart eval: %s\n", text.error().c_str()); return 1; }
         std::stringstream in(*text);
         for (std::string line; std::getline(in, line) && static_cast<int>(heldout_texts.size()) < o.heldout_limit;) {
             if (trim_spaces(line).empty()) continue;
-            auto t = heldout_text(line);
+            auto t = heldout_segments(line);
             if (t.ok()) heldout_texts.push_back(std::move(*t));
         }
     }
@@ -721,7 +787,7 @@ int eval_main(int argc, char** argv) {
         const System& sys = run.systems[s];
         std::vector<double> ttft, four, handoff, opener_words;
         std::vector<std::string> openers, paths;
-        int on_topic = 0, generic = 0, with_opener = 0, failed = 0, defect_turns = 0, judged_seams = 0, turns = 0;
+        int on_topic = 0, generic = 0, content_word = 0, with_opener = 0, failed = 0, defect_turns = 0, judged_seams = 0, turns = 0;
         JoinDefects totals;
         json profiles = json::object();
         for (size_t p = 0; p < run.profiles.size(); ++p) {
@@ -744,6 +810,7 @@ int eval_main(int argc, char** argv) {
                     ++with_opener;
                     if (r.topic.on_topic) ++on_topic;
                     if (r.topic.generic) ++generic;
+                    if (r.topic.on_topic && !r.topic.generic) ++content_word;
                 }
                 if (r.defects.applicable) {
                     ++judged_seams;
@@ -788,6 +855,7 @@ int eval_main(int argc, char** argv) {
                    {"distinct_2", distinct_n(openers, 2)},
                    {"on_topic", proportion_json(wilson_interval(on_topic, with_opener))},
                    {"on_topic_generic", generic},
+                   {"shares_content_word", proportion_json(wilson_interval(content_word, with_opener))},
                    {"paths", paths_json},
                    {"join_defects", {{"turns_judged", judged_seams},
                                      {"turns_with_defects", proportion_json(wilson_interval(defect_turns, judged_seams))},
@@ -812,7 +880,20 @@ int eval_main(int argc, char** argv) {
                 if (!h.error.empty()) sj["heldout"] = {{"error", h.error}};
                 else
                     sj["heldout"] = {{"file", o.heldout}, {"texts", h.texts}, {"windows", h.windows}, {"context", h.context},
-                                     {"tokens", h.acc.tokens}, {"mean_nll", h.acc.mean_nll()}, {"perplexity", h.acc.perplexity()}};
+                                     {"tokens", h.acc.tokens}, {"mean_nll", h.acc.mean_nll()}, {"perplexity", h.acc.perplexity()},
+                                     {"reply_tokens", h.reply.tokens}, {"reply_mean_nll", h.reply.mean_nll()},
+                                     {"reply_perplexity", h.reply.perplexity()}};
+            }
+            std::vector<EvalPrompt> with_reference;
+            for (const auto& p : run.prompts)
+                if (!p.reference.empty()) with_reference.push_back(p);
+            if (!with_reference.empty()) {
+                const ReferenceOpenerResult ro = reference_opener_likelihood(
+                    sys.model_path, run.tokenizers.at(sys.tokenizer_path), with_reference, 8, o.threads);
+                if (!ro.error.empty()) sj["reference_opener"] = {{"error", ro.error}};
+                else
+                    sj["reference_opener"] = {{"words", 8}, {"prompts", ro.prompts}, {"tokens", ro.acc.tokens},
+                                              {"mean_log_likelihood", -ro.acc.mean_nll()}};
             }
         }
         if (auto it = judged.find(s); it != judged.end()) {

@@ -14,7 +14,7 @@ TEST_CASE("eval: prompt sets in the common JSONL shapes", "[eval]") {
         "{\"id\": \"h1\", \"category\": \"how-to\", \"question\": \"How do I boil an egg?\"}\n"
         "\n"
         "{\"question_id\": 81, \"category\": \"writing\", \"turns\": [\"Compose a travel blog post.\", \"Rewrite it.\"]}\n"
-        "{\"prompt\": \"  Give me advice on sleep.  \"}\n"
+        "{\"prompt\": \"  Give me advice on sleep.  \", \"reference\": \"Keep a regular schedule.\"}\n"
         "{\"messages\": [{\"role\": \"system\", \"content\": \"x\"}, {\"role\": \"user\", \"content\": \"Why is the sky blue?\"}]}\n";
     auto set = parse_prompt_set(jsonl, "smoke");
     REQUIRE(set.ok());
@@ -26,6 +26,8 @@ TEST_CASE("eval: prompt sets in the common JSONL shapes", "[eval]") {
     CHECK((*set)[2].question == "Give me advice on sleep.");
     CHECK((*set)[2].id == "smoke-4");  // line number (blank lines count)
     CHECK((*set)[3].question == "Why is the sky blue?");
+    CHECK((*set)[2].reference == "Keep a regular schedule.");
+    CHECK((*set)[0].reference.empty());
 
     CHECK(!parse_prompt_set("{\"question\": \"ok\"}\nnot json\n", "s").ok());
     const auto no_question = parse_prompt_set("{\"id\": 3}", "s");
@@ -197,6 +199,36 @@ TEST_CASE("eval: held-out records are rendered as training rendered them", "[eva
     CHECK(!heldout_text("[1, 2]").ok());
     CHECK(!heldout_text("{\"messages\": [{\"role\": \"user\"}]}").ok());
     CHECK(!heldout_text("{}").ok());
+}
+
+TEST_CASE("eval: held-out segments mark the assistant replies training scored", "[eval]") {
+    auto segs = heldout_segments(
+        "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi?\"}, {\"role\": \"assistant\", \"content\": \"Hello.\"},"
+        " {\"role\": \"user\", \"content\": \"More?\"}, {\"role\": \"assistant\", \"content\": \"No.\"}]}");
+    REQUIRE(segs.ok());
+    std::string all, replies;
+    for (const auto& s : *segs) {
+        all += s.text;
+        if (s.reply) replies += s.text + "|";
+    }
+    CHECK(replies == "Hello.<|im_end|>|No.<|im_end|>|");
+    CHECK(all == *heldout_text("{\"messages\": [{\"role\": \"user\", \"content\": \"Hi?\"}, {\"role\": \"assistant\", "
+                               "\"content\": \"Hello.\"}, {\"role\": \"user\", \"content\": \"More?\"}, {\"role\": "
+                               "\"assistant\", \"content\": \"No.\"}]}"));
+    auto prose = heldout_segments("{\"text\": \"Plain.\"}");
+    REQUIRE(prose.ok());
+    REQUIRE(prose->size() == 1);
+    CHECK(!(*prose)[0].reply);
+    CHECK(!heldout_segments("{\"messages\": 3}").ok());
+}
+
+TEST_CASE("eval: the reference opener is the reference's first words, as written", "[eval]") {
+    CHECK(reference_opener("  Improving time management skills can have a significant impact on you.", 8) ==
+          "Improving time management skills can have a significant");
+    CHECK(reference_opener("Yes, it is.", 8) == "Yes, it is.");
+    CHECK(reference_opener("One two three", 2) == "One two");
+    CHECK(reference_opener("", 8).empty());
+    CHECK(reference_opener("word", 0).empty());
 }
 
 TEST_CASE("eval: token NLL and perplexity", "[eval]") {

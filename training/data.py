@@ -114,6 +114,24 @@ def read_readme(path):
     return ""
 
 
+def license_from_table(lines, filename):
+    """The license cell of a Markdown table row whose first cell names the file (`file.jsonl.gz`), read
+    under the column headed "license" of that table; None when there is no such row."""
+    header = None
+    for line in lines:
+        if not line.lstrip().startswith("|"):
+            header = None
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        low = [c.lower() for c in cells]
+        if header is None:
+            header = next((i for i, c in enumerate(low) if c.startswith("licen")), -1)
+            continue
+        if header >= 0 and cells and cells[0].strip("`* ") == filename and header < len(cells):
+            return cells[header]
+    return None
+
+
 def license_for(source, readme, overrides):
     """A source's license: --licenses file, else a README line naming the file and a license."""
     rel = source
@@ -122,6 +140,9 @@ def license_for(source, readme, overrides):
             return lic
     stem = os.path.basename(rel).split(".")[0].lower()
     lines = readme.splitlines()
+    table = license_from_table(lines, os.path.basename(rel))
+    if table:
+        return table
     for line in lines:
         low = line.lower()
         if stem and stem in low and ("licen" in low or "cc-by" in low or "cc0" in low or "mit" in low.split()):
@@ -308,7 +329,8 @@ def iter_examples(paths, mix=None, stats=None):
     seen = set()
     stats = stats if stats is not None else {}
     for path in find_sources(paths):
-        base = next((p for p in paths if os.path.isdir(p) and os.path.abspath(path).startswith(os.path.abspath(p))), None)
+        base = next((p for p in paths if os.path.isdir(p) and
+                     os.path.abspath(path).startswith(os.path.join(os.path.abspath(p), ""))), None)
         rel = os.path.relpath(path, base) if base else os.path.basename(path)
         st = stats.setdefault(rel, {})
         for ex in read_source(path, rel, st):
@@ -476,7 +498,7 @@ def prepare(data_paths, tokenizer_path, out, heldout=0.02, mix_path=None, licens
         "dtype": "uint16",
         "chat_format": "ChatML; documents end with <|endoftext|>",
         "heldout_fraction": heldout,
-        "mix": {"weights": mix, "default_weight": 1.0,
+        "mix": {"name": os.path.basename(mix_path) if mix_path else "", "weights": mix, "default_weight": 1.0,
                 "rule": "weight = repeat count (fraction by hash); held-out examples are never repeated"},
         "sources": [per_source[k] for k in sorted(per_source)],
         "streams": streams,
