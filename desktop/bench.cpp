@@ -169,7 +169,7 @@ std::vector<std::string> split_list(const std::string& s) {
 }  // namespace
 
 int bench_main(int argc, char** argv) {
-    std::vector<std::string> models = {"assets/models/mulm-8m.onnx", "assets/models/mulm-16m.onnx", "assets/models/mulm-28m.onnx"};
+    std::vector<std::string> models;  // default: every trained μLM in assets/models
     std::string tokenizer_path = "assets/models/tokenizer.json", json_path, prompts_path;
     std::vector<int> threads = {1, 2};
     int runs = 3;
@@ -188,6 +188,12 @@ int bench_main(int argc, char** argv) {
         else if (a == "--prompts") prompts_path = v;
         else { std::fprintf(stderr, "headstart bench: unknown option %s\n", a.c_str()); return 2; }
     }
+    if (models.empty())
+        for (const char* size : {"8m", "16m", "28m"}) {
+            const std::string path = std::string("assets/models/mulm-") + size + "-int8.onnx";
+            if (std::ifstream(path).good()) models.push_back(path);
+        }
+    if (models.empty()) { std::fprintf(stderr, "headstart bench: no --models and no trained μLM in assets/models\n"); return 2; }
     auto tok = Tokenizer::load(tokenizer_path);
     if (!tok.ok()) { std::fprintf(stderr, "headstart bench: %s\n", tok.error().c_str()); return 1; }
     std::vector<std::string> prompts, openers;

@@ -7,7 +7,7 @@
 //   headstart eval [options]             the evaluation harness (see eval.cpp)
 //
 // ask options:
-//   --model FILE.onnx --tokenizer FILE   the μLM (default assets/models/mulm-8m.onnx + tokenizer.json)
+//   --model FILE.onnx --tokenizer FILE   the μLM (default assets/models/mulm-8m-int8.onnx + tokenizer.json)
 //   --threads N                          ORT intra-op threads (1)
 //   --cloud URL                          OpenAI-compatible endpoint (http://127.0.0.1:8088)
 //   --cloud-model NAME --api-key-env VAR the model id and the env variable holding the API key
@@ -60,7 +60,7 @@ int usage(const std::string& why) {
 
 struct AskOptions {
     std::string question;
-    std::string model = "assets/models/mulm-8m.onnx";
+    std::string model = "assets/models/mulm-8m-int8.onnx";
     std::string tokenizer = "assets/models/tokenizer.json";
     int threads = 1;
     std::string api_key_env;

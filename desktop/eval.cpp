@@ -246,10 +246,12 @@ struct TurnRecord {
     bool ran = false;
     std::string error;  // the turn could not even start (model failed to load, bad question)
     std::string opener, answer, path;
+    std::string mulm_text;  // every token the μLM wrote for the opener, before the gate (μLM systems)
     bool failed = false;
     TurnMetrics metrics;
     std::optional<double> handoff_ms;
     OnTopic topic;
+    OnTopic mulm_topic;  // the same test on mulm_text: the μLM's own words, whatever the gate did
     JoinDefects defects;
     RecordedTurn recorded;
     json row;
@@ -308,6 +310,9 @@ TurnRecord run_one(const Run& run, const Job& job, LanguageModel* model, HttpCli
     if (const Event* h = turn.timeline().first(EventKind::Handoff)) r.handoff_ms = h->t_ms;
     if (sys.kind != SystemKind::CloudOnly) {
         r.topic = check_on_topic(prompt.question, r.opener);
+        for (const auto& t : turn.opener_tokens()) r.mulm_text += t.text;
+        r.mulm_text = std::string(trim_spaces(r.mulm_text));
+        r.mulm_topic = check_on_topic(prompt.question, r.mulm_text);
         if (!r.failed) r.defects = find_join_defects(r.opener, r.answer);
     }
     r.recorded = record_turn(turn.timeline(), sys.kind == SystemKind::CloudOnly ? Condition::CloudOnly : Condition::Headstart,
@@ -320,6 +325,7 @@ TurnRecord run_one(const Run& run, const Job& job, LanguageModel* model, HttpCli
              {"kind", sys.kind == SystemKind::Model ? "mulm" : sys.kind == SystemKind::Canned ? "canned" : "cloud-only"},
              {"profile", profile.empty() ? "server-default" : profile},
              {"opener", r.opener},
+             {"mulm_text", r.mulm_text},
              {"opener_words", static_cast<int>(words_of(r.opener).size())},
              {"stop_reason", to_string(turn.opener_decision().reason)},
              {"gate_fired", turn.gate().fired},
@@ -355,18 +361,10 @@ struct HeldoutResult {
 
 // Teacher forcing through the KV cache: each window starts with a prefill of its first token, then
 // one step per token; every next token's NLL is read from the logits before it is fed.
-HeldoutResult heldout_perplexity(const std::string& model_path, const Tokenizer& tok,
-                                 const std::vector<std::vector<HeldoutSegment>>& texts, int context, int threads) {
+HeldoutResult heldout_perplexity(LanguageModel& model, const Tokenizer& tok,
+                                 const std::vector<std::vector<HeldoutSegment>>& texts, int context) {
     HeldoutResult r;
     r.context = context;
-    OrtModelOptions mo;
-    mo.threads = threads;
-    auto loaded = load_ort_model(model_path, mo);
-    if (!loaded.ok()) {
-        r.error = loaded.error();
-        return r;
-    }
-    LanguageModel& model = **loaded;
     for (const auto& segments : texts) {
         std::vector<int> ids;
         std::vector<char> is_reply;
@@ -404,17 +402,9 @@ struct ReferenceOpenerResult {
 // How likely the μLM finds the opener a strong model wrote: the mean log-likelihood per token of the
 // reference answer's first `words` words after the question's ChatML prompt (teacher-forced). It
 // compares μLMs without a judge; higher is better.
-ReferenceOpenerResult reference_opener_likelihood(const std::string& model_path, const Tokenizer& tok,
-                                                  const std::vector<EvalPrompt>& prompts, int words, int threads) {
+ReferenceOpenerResult reference_opener_likelihood(LanguageModel& model, const Tokenizer& tok,
+                                                  const std::vector<EvalPrompt>& prompts, int words) {
     ReferenceOpenerResult r;
-    OrtModelOptions mo;
-    mo.threads = threads;
-    auto loaded = load_ort_model(model_path, mo);
-    if (!loaded.ok()) {
-        r.error = loaded.error();
-        return r;
-    }
-    LanguageModel& model = **loaded;
     for (const auto& p : prompts) {
         const std::string opener = reference_opener(p.reference, words);
         if (opener.empty()) continue;
@@ -529,8 +519,11 @@ std::string summary_markdown(const json& s) {
               " | " + (has_opener ? pct(sys["join_defects"]["turns_with_defects"]) : "—") + " | " +
               std::to_string(sys["failed"].get<int>()) + " |\n";
     }
-    md += "\n## Opener quality\n\n| system | shares a content word | generic | held-out reply ppl (tokens) | "
-          "reference opener log-lik / token (prompts) |\n| --- | --- | --- | --- | --- |\n";
+    md += "\n## Opener quality\n\nShown opener (after the confidence gate) and the μLM's own words (before it): the share that "
+          "has a content word of the question (generic openers apart), distinct-2 of the μLM's words, held-out reply "
+          "perplexity, and the mean log-likelihood per token of the reference answer's first 8 words.\n\n"
+          "| system | shown: shares a content word | shown: generic | μLM words: shares a content word | μLM words: distinct-2 | "
+          "held-out reply ppl (tokens) | reference opener log-lik / token (prompts) |\n| --- | --- | --- | --- | --- | --- | --- |\n";
     for (const auto& [name, sys] : s["systems"].items()) {
         if (sys["kind"] == "cloud-only") continue;
         std::string reply = "—", ref = "—";
@@ -540,7 +533,10 @@ std::string summary_markdown(const json& s) {
         if (sys.contains("reference_opener") && sys["reference_opener"].contains("mean_log_likelihood"))
             ref = fmt(sys["reference_opener"]["mean_log_likelihood"].get<double>(), 3) + " (" +
                   std::to_string(sys["reference_opener"]["prompts"].get<int>()) + ")";
+        const json& mt = sys["mulm_text"];
+        const bool has_mt = mt.is_object();
         md += "| " + name + " | " + pct(sys["shares_content_word"]) + " | " + std::to_string(sys["on_topic_generic"].get<int>()) +
+              " | " + (has_mt ? pct(mt["shares_content_word"]) : "—") + " | " + (has_mt ? fmt(mt["distinct_2"].get<double>(), 3) : "—") +
               " | " + reply + " | " + ref + " |\n";
     }
     md += "\n## Correction paths\n\n| system | paths |\n| --- | --- |\n";
@@ -780,6 +776,7 @@ int eval_main(int argc, char** argv) {
                     {"cloud", o.cloud.base_url},
                     {"mode", to_string(o.mode)},
                     {"profiles", o.profiles.empty() ? std::vector<std::string>{"server-default"} : o.profiles},
+                    {"temperature", o.temperature >= 0 ? json(o.temperature) : json("app default")},
                     {"turns", static_cast<int>(jobs.size()) - errors},
                     {"errors", errors},
                     {"systems", json::object()}};
@@ -787,6 +784,8 @@ int eval_main(int argc, char** argv) {
         const System& sys = run.systems[s];
         std::vector<double> ttft, four, handoff, opener_words;
         std::vector<std::string> openers, paths;
+        std::vector<std::string> mulm_texts;
+        int mulm_content_word = 0, mulm_generic = 0;
         int on_topic = 0, generic = 0, content_word = 0, with_opener = 0, failed = 0, defect_turns = 0, judged_seams = 0, turns = 0;
         JoinDefects totals;
         json profiles = json::object();
@@ -811,6 +810,11 @@ int eval_main(int argc, char** argv) {
                     if (r.topic.on_topic) ++on_topic;
                     if (r.topic.generic) ++generic;
                     if (r.topic.on_topic && !r.topic.generic) ++content_word;
+                    if (sys.kind == SystemKind::Model) {
+                        mulm_texts.push_back(r.mulm_text);
+                        if (r.mulm_topic.on_topic && !r.mulm_topic.generic) ++mulm_content_word;
+                        if (r.mulm_topic.generic) ++mulm_generic;
+                    }
                 }
                 if (r.defects.applicable) {
                     ++judged_seams;
@@ -856,6 +860,12 @@ int eval_main(int argc, char** argv) {
                    {"on_topic", proportion_json(wilson_interval(on_topic, with_opener))},
                    {"on_topic_generic", generic},
                    {"shares_content_word", proportion_json(wilson_interval(content_word, with_opener))},
+                   {"mulm_text", sys.kind == SystemKind::Model
+                                     ? json{{"shares_content_word", proportion_json(wilson_interval(mulm_content_word, with_opener))},
+                                            {"generic", mulm_generic},
+                                            {"distinct_1", distinct_n(mulm_texts, 1)},
+                                            {"distinct_2", distinct_n(mulm_texts, 2)}}
+                                     : json(nullptr)},
                    {"paths", paths_json},
                    {"join_defects", {{"turns_judged", judged_seams},
                                      {"turns_with_defects", proportion_json(wilson_interval(defect_turns, judged_seams))},
@@ -869,31 +879,36 @@ int eval_main(int argc, char** argv) {
             sj["tokenizer"] = sys.tokenizer_path;
             const json card = model_card(sys.model_path);
             if (card.is_object() && card.contains("parameters")) sj["parameters"] = card["parameters"];
-            if (!heldout_texts.empty()) {
-                int context = o.context;
-                if (!context && card.is_object() && card.contains("architecture") &&
-                    card["architecture"].value("context_length", 0) > 1)
-                    context = card["architecture"]["context_length"].get<int>();
-                if (!context) context = 2048;
-                const HeldoutResult h = heldout_perplexity(sys.model_path, run.tokenizers.at(sys.tokenizer_path),
-                                                           heldout_texts, context, o.threads);
-                if (!h.error.empty()) sj["heldout"] = {{"error", h.error}};
-                else
-                    sj["heldout"] = {{"file", o.heldout}, {"texts", h.texts}, {"windows", h.windows}, {"context", h.context},
-                                     {"tokens", h.acc.tokens}, {"mean_nll", h.acc.mean_nll()}, {"perplexity", h.acc.perplexity()},
-                                     {"reply_tokens", h.reply.tokens}, {"reply_mean_nll", h.reply.mean_nll()},
-                                     {"reply_perplexity", h.reply.perplexity()}};
-            }
             std::vector<EvalPrompt> with_reference;
             for (const auto& p : run.prompts)
                 if (!p.reference.empty()) with_reference.push_back(p);
-            if (!with_reference.empty()) {
-                const ReferenceOpenerResult ro = reference_opener_likelihood(
-                    sys.model_path, run.tokenizers.at(sys.tokenizer_path), with_reference, 8, o.threads);
-                if (!ro.error.empty()) sj["reference_opener"] = {{"error", ro.error}};
-                else
-                    sj["reference_opener"] = {{"words", 8}, {"prompts", ro.prompts}, {"tokens", ro.acc.tokens},
-                                              {"mean_log_likelihood", -ro.acc.mean_nll()}};
+            if (!heldout_texts.empty() || !with_reference.empty()) {
+                OrtModelOptions mo;
+                mo.threads = o.threads;
+                auto scorer = load_ort_model(sys.model_path, mo);  // one session for both teacher-forced scores
+                const Tokenizer& tok = run.tokenizers.at(sys.tokenizer_path);
+                if (!scorer.ok()) sj["scoring_error"] = scorer.error();
+                if (scorer.ok() && !heldout_texts.empty()) {
+                    int context = o.context;
+                    if (!context && card.is_object() && card.contains("architecture") &&
+                        card["architecture"].value("context_length", 0) > 1)
+                        context = card["architecture"]["context_length"].get<int>();
+                    if (!context) context = 2048;
+                    const HeldoutResult h = heldout_perplexity(**scorer, tok, heldout_texts, context);
+                    if (!h.error.empty()) sj["heldout"] = {{"error", h.error}};
+                    else
+                        sj["heldout"] = {{"file", o.heldout}, {"texts", h.texts}, {"windows", h.windows}, {"context", h.context},
+                                         {"tokens", h.acc.tokens}, {"mean_nll", h.acc.mean_nll()}, {"perplexity", h.acc.perplexity()},
+                                         {"reply_tokens", h.reply.tokens}, {"reply_mean_nll", h.reply.mean_nll()},
+                                         {"reply_perplexity", h.reply.perplexity()}};
+                }
+                if (scorer.ok() && !with_reference.empty()) {
+                    const ReferenceOpenerResult ro = reference_opener_likelihood(**scorer, tok, with_reference, 8);
+                    if (!ro.error.empty()) sj["reference_opener"] = {{"error", ro.error}};
+                    else
+                        sj["reference_opener"] = {{"words", 8}, {"prompts", ro.prompts}, {"tokens", ro.acc.tokens},
+                                                  {"mean_log_likelihood", -ro.acc.mean_nll()}};
+                }
             }
         }
         if (auto it = judged.find(s); it != judged.end()) {

@@ -23,14 +23,16 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("--heldout", type=float, default=0.02, help="held-out fraction used in training (0.02)")
     args = p.parse_args()
-    n = 0
-    with open(args.out, "w", encoding="utf-8") as f:
-        for _rel, ex, text, _w in data.iter_examples(args.data):
-            if not data.is_heldout(text, args.heldout):
-                continue
+    held = []
+    for _rel, ex, text, _w in data.iter_examples(args.data):
+        if data.is_heldout(text, args.heldout):
             rec = ({"messages": [{"role": r, "content": c} for r, c in ex.turns]} if ex.is_chat else {"text": ex.text})
+            held.append((data.example_hash("order:" + text), rec))
+    held.sort(key=lambda h: h[0])  # a fixed order that mixes the sources, so any first N is a fair sample
+    n = len(held)
+    with open(args.out, "w", encoding="utf-8") as f:
+        for _h, rec in held:
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
-            n += 1
     print(f"eval_heldout: {n} held-out examples -> {args.out}")
 
 

@@ -56,6 +56,7 @@ from tokenizer import Tokenizer  # noqa: E402
 DOC_CHARS = 4000                   # prose files are cut into documents of about this size
 SHARD_TOKENS = 1 << 26             # 64M tokens (128 MB) per shard
 TEXT_EXTENSIONS = (".jsonl", ".json", ".txt", ".md")
+EVAL_DIRS = ("eval",)              # folder names that hold evaluation sets: never read as training data
 NOT_DATA = ("readme", "license", "licence", "copying", "changelog", "notice")
 
 
@@ -86,11 +87,14 @@ def find_sources(paths):
     for path in paths:
         if not os.path.exists(path):
             raise SystemExit(missing_data_message(path))
+        if any(part.lower() in EVAL_DIRS for part in os.path.normpath(os.path.abspath(path)).split(os.sep)):
+            raise SystemExit(f"{path} is under an evaluation folder: evaluation sets are never training data")
         if os.path.isfile(path):
             files.append(path)
             continue
         for root, dirs, names in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            # evaluation sets are never training data (../shared/data/eval: prompts and references)
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d.lower() not in EVAL_DIRS)
             for name in sorted(names):
                 base = name[:-3] if name.endswith(".gz") else name
                 if name.startswith(".") or not base.lower().endswith(TEXT_EXTENSIONS):

@@ -265,6 +265,7 @@ def write_card(model_path, model, ck, tok, tokenizer_file, fmt, quantized=None, 
     heldout = ck.get("heldout", {})
     final = heldout.get("sft") or heldout.get("pretrain") or {}
     sources = (manifest or {}).get("sources", [])
+    segments = list(ck.get("history") or []) + ([ck["segment"]] if ck.get("segment", {}).get("steps") else [])
     name = os.path.splitext(os.path.basename(model_path))[0]
     card = {
         "name": name,
@@ -308,6 +309,14 @@ def write_card(model_path, model, ck, tok, tokenizer_file, fmt, quantized=None, 
             "heldout_loss": final.get("loss"),
             "heldout_perplexity": final.get("perplexity"),
             "heldout": heldout,
+            "precision": (ck.get("segment") or {}).get("precision") or ck.get("args", {}).get("precision"),
+            "segments": segments,
+            "tokens_seen_all_segments": sum(int(sg.get("tokens", 0)) for sg in segments) if segments else ck.get("tokens_seen"),
+            "wall_seconds_all_segments": round(sum(float(sg.get("wall_s", 0)) for sg in segments), 1) if segments
+            else round(ck.get("elapsed_s", 0.0), 1),
+            "args": {k: v for k, v in (ck.get("args") or {}).items()
+                     if k in ("batch_size", "seq_len", "sft_lr", "min_lr_ratio", "sft_warmup", "weight_decay", "opener_frac",
+                              "opener_tokens", "prompt_weight", "minutes", "pretrain_steps", "sft_steps", "lr")},
         },
         "exported_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }

@@ -4,18 +4,18 @@
 #
 #   training/pipeline.sh CONFIG [extra train.py flags...]       CONFIG: 8m | 16m | 28m | tiny
 # Environment (defaults in brackets):
-#   DATA   data folder [../shared/data]          WORK  build folder [build/training]
+#   DATA   data folder [../shared/data/train]          WORK  build folder [build/training]
 #   VOCAB  tokenizer vocabulary [8192]           NAME  model name [headstart-CONFIG]
 #   OUT    export folder [$WORK/export]          DEVICE auto | cpu | cuda [auto]
 #   INT8_STYLE  dq (DequantizeLinear) | cast (Cast+Mul) [dq]
-# Example: DATA=../shared/data training/pipeline.sh 28m --pretrain-steps 20000 --sft-steps 2000 --batch-size 64
+# Example: DATA=../shared/data/train training/pipeline.sh 28m --pretrain-steps 20000 --sft-steps 2000 --batch-size 64
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3   # e.g. a CUDA machine with its own Python
 CONFIG="${1:?usage: training/pipeline.sh CONFIG [train.py flags...]}"; shift
-DATA="${DATA:-$ROOT/../shared/data}"
+DATA="${DATA:-$ROOT/../shared/data/train}"
 WORK="${WORK:-build/training}"
 VOCAB="${VOCAB:-8192}"
 NAME="${NAME:-headstart-$CONFIG}"

@@ -35,8 +35,8 @@ sys.path.insert(0, HERE)
 from model import ModelConfig, Transformer  # noqa: E402
 from tokenizer import Tokenizer  # noqa: E402
 
-LOG_FIELDS = ["segment", "step", "phase", "lr", "loss", "tokens_seen", "tokens_per_s", "elapsed_s",
-              "val_pretrain_loss", "val_sft_loss", "val_opener_loss"]
+LOG_FIELDS = ["step", "phase", "lr", "loss", "tokens_seen", "tokens_per_s", "elapsed_s",
+              "val_pretrain_loss", "val_sft_loss", "val_opener_loss", "segment"]
 SEGMENT_FIELDS = ["segment", "started", "device", "precision", "steps", "tokens", "wall_s", "tokens_per_s",
                   "tokens_total", "train_loss", "val_pretrain_loss", "val_sft_loss", "val_opener_loss",
                   "opener_frac", "opener_tokens", "prompt_weight", "seq_len", "batch", "sft_lr", "mix"]
@@ -194,9 +194,14 @@ def lr_at(step, a, segment_fraction=None):
     return low + 0.5 * (peak - low) * (1 + math.cos(math.pi * progress))
 
 
-def masked_loss(model, x, y, w, reduction="mean"):
-    """Cross-entropy in fp32 (also under bf16 autocast), weighted per target by w (0 = no loss)."""
+def masked_loss(model, x, y, w, reduction="mean", weighted=False):
+    """Cross-entropy in fp32 (also under bf16 autocast) over the targets where w > 0; with weighted,
+    each target's loss is scaled by w (the mean is then over the weights)."""
     logits, _ = model(x)
+    if not weighted:
+        y = y.masked_fill(w == 0, -1)
+        return F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-1,
+                               reduction=reduction)
     ce = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="none")
     total = (ce * w.reshape(-1)).sum()
     return total if reduction == "sum" else total / w.sum().clamp(min=1e-9)
@@ -342,12 +347,19 @@ def train(a, log=print):
             rp = torch.load(resume_pt, map_location="cpu")
             if rp["config"] != cfg.to_dict():
                 raise SystemExit(f"{resume_pt} holds another config ({rp['config'].get('name')})")
+            if rp.get("tokenizer_sha256") and rp["tokenizer_sha256"] != manifest.get("tokenizer_sha256"):
+                raise SystemExit(f"{resume_pt} was trained with another tokenizer than {a.data}'s "
+                                 "(prepare the data with assets/models/tokenizer.json)")
             model.load_state_dict({k: v.float() for k, v in rp["model"].items()})
             history = rp.get("segments", [])
             segment["segment"] = len(history) + 1
             old_log = os.path.join(a.resume, "log.csv")
-            if os.path.exists(old_log):
-                shutil.copyfile(old_log, log_path)
+            if os.path.exists(old_log):  # the earlier segments' rows, in this version's column order
+                with open(old_log, newline="") as f_in, open(log_path, "w", newline="") as f_out:
+                    wr = csv.writer(f_out)
+                    wr.writerow(LOG_FIELDS)
+                    for row in csv.DictReader(f_in):
+                        wr.writerow([row.get(k, "") for k in LOG_FIELDS])
             log(f"segment {segment['segment']}: weights from {resume_pt} "
                 f"({sum(int(h['tokens']) for h in history):,} tokens over {len(history)} segments); "
                 f"optimizer restarts with a {a.sft_warmup}-step warm-up")
@@ -365,8 +377,9 @@ def train(a, log=print):
     log(f"model {cfg.name}: {model.num_parameters():,} parameters, vocab {cfg.vocab_size}, device {where}")
     log(f"data: pretrain {pre_train.tokens:,} train / {pre_val.tokens:,} val tokens; "
         f"sft {sft_train.tokens:,} train / {sft_val.tokens:,} val tokens")
-    log(f"plan: {a.pretrain_steps} pretrain + {a.sft_steps} sft steps, {tokens_per_step:,} tokens/step "
-        f"(batch {a.batch_size} x accum {a.grad_accum} x seq {seq_len})")
+    plan = (f"segment {segment['segment']}: {a.minutes:g} minutes of reply training" if timed
+            else f"{a.pretrain_steps} pretrain + {a.sft_steps} sft steps")
+    log(f"plan: {plan}, {tokens_per_step:,} tokens/step (batch {a.batch_size} x accum {a.grad_accum} x seq {seq_len})")
 
     def state():
         return {"model": model.state_dict(), "optimizer": opt.state_dict(), "config": cfg.to_dict(),
@@ -442,7 +455,8 @@ def train(a, log=print):
             for g in opt.param_groups:
                 g["lr"] = lr
             t0 = time.time()
-            rng = np.random.default_rng([a.seed, segment["segment"], step])
+            # segment 1 keeps the stream a one-segment run always had (the test fixtures depend on it)
+            rng = np.random.default_rng([a.seed, step] if segment["segment"] == 1 else [a.seed, segment["segment"], step])
             loss_sum = 0.0
             for _ in range(a.grad_accum):
                 if phase == "sft" and opener_train:
@@ -453,7 +467,7 @@ def train(a, log=print):
                                           a.prompt_weight if phase == "sft" else 0.0)
                 x, y, m = (t.to(device, non_blocking=True) for t in batch)
                 with autocast():
-                    loss = masked_loss(train_model, x, y, m) / a.grad_accum
+                    loss = masked_loss(train_model, x, y, m, weighted=phase == "sft" and a.prompt_weight > 0) / a.grad_accum
                 loss.backward()
                 loss_sum += loss.item()
             torch.nn.utils.clip_grad_norm_(model.parameters(), a.grad_clip)
@@ -470,7 +484,7 @@ def train(a, log=print):
                 secs = sum(r[0] for r in recent)
                 tps = sum(r[1] for r in recent) / max(secs, 1e-9)
                 eta = (budget - (elapsed - seg_elapsed0)) if timed else (total_steps - step) * secs / len(recent)
-                log(f"[{phase}] step {step}/{total_steps}  loss {loss_sum:.4f}  lr {lr:.2e}  {tps:,.0f} tok/s  "
+                log(f"[{phase}] step {step}{'' if timed else '/' + str(total_steps)}  loss {loss_sum:.4f}  lr {lr:.2e}  {tps:,.0f} tok/s  "
                     f"elapsed {fmt_time(elapsed)}  ETA {fmt_time(eta)}")
                 write_log({"step": step, "phase": phase, "lr": f"{lr:.3e}", "loss": round(loss_sum, 5),
                            "tokens_seen": tokens_seen, "tokens_per_s": round(tps, 1), "elapsed_s": round(elapsed, 1)})
