@@ -780,6 +780,9 @@ int eval_main(int argc, char** argv) {
                     {"turns", static_cast<int>(jobs.size()) - errors},
                     {"errors", errors},
                     {"systems", json::object()}};
+    std::vector<EvalPrompt> with_reference;  // the prompts whose set has a reference answer
+    for (const auto& p : run.prompts)
+        if (!p.reference.empty()) with_reference.push_back(p);
     for (size_t s = 0; s < run.systems.size(); ++s) {
         const System& sys = run.systems[s];
         std::vector<double> ttft, four, handoff, opener_words;
@@ -879,9 +882,6 @@ int eval_main(int argc, char** argv) {
             sj["tokenizer"] = sys.tokenizer_path;
             const json card = model_card(sys.model_path);
             if (card.is_object() && card.contains("parameters")) sj["parameters"] = card["parameters"];
-            std::vector<EvalPrompt> with_reference;
-            for (const auto& p : run.prompts)
-                if (!p.reference.empty()) with_reference.push_back(p);
             if (!heldout_texts.empty() || !with_reference.empty()) {
                 OrtModelOptions mo;
                 mo.threads = o.threads;

@@ -370,9 +370,6 @@ def train(a, log=print):
     train_model = torch.compile(model) if a.compile and hasattr(torch, "compile") else model
     total_steps = a.pretrain_steps + a.sft_steps
     tokens_per_step = a.batch_size * a.grad_accum * seq_len
-    world = 1
-    if device == "cuda" and "WORLD_SIZE" in os.environ:  # torchrun: DDP across the machine's GPUs
-        world = int(os.environ["WORLD_SIZE"])
     where = (f"cpu, {a.threads} threads" if device == "cpu" else device) + f", {precision}"
     log(f"model {cfg.name}: {model.num_parameters():,} parameters, vocab {cfg.vocab_size}, device {where}")
     log(f"data: pretrain {pre_train.tokens:,} train / {pre_val.tokens:,} val tokens; "
@@ -389,14 +386,14 @@ def train(a, log=print):
                 "data_manifest": "data_manifest.json", "torch": torch.__version__,
                 "history": history, "segment": segment}
 
-    seg_step0 = step - segment.get("steps", 0) if "steps" in segment else step
+    seg_step0 = step - segment.get("steps", 0)
     seg_elapsed0 = elapsed - segment.get("wall_s", 0.0)
     seg_tokens0 = tokens_seen - segment.get("tokens", 0)
 
     def update_segment(train_loss=None):
         segment.update({"steps": step - seg_step0, "tokens": tokens_seen - seg_tokens0,
                         "wall_s": round(elapsed - seg_elapsed0, 1), "seq_len": seq_len,
-                        "batch": a.batch_size * a.grad_accum * world, "opener_frac": a.opener_frac,
+                        "batch": a.batch_size * a.grad_accum, "opener_frac": a.opener_frac,
                         "opener_tokens": a.opener_tokens, "prompt_weight": a.prompt_weight, "sft_lr": a.sft_lr,
                         "mix": manifest.get("mix", {}).get("name", "")})
         segment["tokens_per_s"] = round(segment["tokens"] / max(segment["wall_s"], 1e-9), 1)
