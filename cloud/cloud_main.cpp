@@ -12,6 +12,7 @@
 
 #include "cloud/continuator.h"
 #include "cloud/server.h"
+#include "native/model_files.h"
 
 namespace headstart {
 namespace {
@@ -77,11 +78,9 @@ int cloud_main(int argc, char** argv) {
     if (per_token >= 0) { opt.latency.per_token_ms = per_token; opt.latency.name = "custom"; }
 
     if (model.model_path.empty()) {  // the largest trained μLM that ships
-        for (const char* size : {"28m", "16m", "8m"}) {
-            const std::string path = std::string("assets/models/mulm-") + size + "-int8.onnx";
-            if (std::ifstream(path).good()) { model.model_path = path; break; }
-        }
-        if (model.model_path.empty()) return usage("no --model given and no trained μLM in assets/models (mulm-*-int8.onnx)");
+        const auto largest = largest_model();
+        if (!largest) return usage("no --model given and no trained μLM in assets/models (mulm-*-int8.onnx)");
+        model.model_path = largest->model_path;
     }
     // Load once up front so a bad model is reported at start, not on the first request.
     auto probe = make_model_continuator(model);

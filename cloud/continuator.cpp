@@ -9,7 +9,7 @@
 #include "core/sampler.h"
 #include "core/tokenizer.h"
 #include "core/verdict.h"
-#include "desktop/ort_model.h"
+#include "native/ort_model.h"
 
 namespace headstart {
 namespace {

@@ -8,7 +8,6 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "core/handoff.h"
 #include "core/utf8.h"
 
 namespace headstart {
@@ -50,76 +49,6 @@ Fault parse_fault(const std::string& h) {
     else if (kind == "garbage") f.garbage = true;
     else if (kind == "stall") f.stall_ms = value;
     return f;
-}
-
-// Parses the ChatML of prefill mode: the last user turn and the unfinished assistant turn.
-bool parse_chatml(const std::string& prompt, ContinuationTask* task) {
-    const std::string start = "<|im_start|>", end = "<|im_end|>";
-    size_t at = 0;
-    bool in_assistant = false;
-    while ((at = prompt.find(start, at)) != std::string::npos) {
-        at += start.size();
-        const auto nl = prompt.find('\n', at);
-        if (nl == std::string::npos) return false;
-        const std::string role = prompt.substr(at, nl - at);
-        const auto close = prompt.find(end, nl + 1);
-        const std::string content = prompt.substr(nl + 1, close == std::string::npos ? std::string::npos : close - nl - 1);
-        if (role == "system") task->system = content;
-        else if (role == "user") task->question = content;
-        in_assistant = role == "assistant" && close == std::string::npos;
-        if (in_assistant) task->opener = content;
-        if (close == std::string::npos) break;
-        at = close + end.size();
-    }
-    return in_assistant && !task->question.empty();
-}
-
-// Reads the fields both endpoints share; returns "" or the error message (param in *param).
-std::string read_common(const json& body, const CloudServerOptions& o, ContinuationTask* task, bool* stream,
-                        std::string* param) {
-    if (body.contains("max_tokens") && !body["max_tokens"].is_null()) {
-        if (!body["max_tokens"].is_number_integer() || body["max_tokens"].get<long long>() < 1)
-            return *param = "max_tokens", "max_tokens must be a positive integer";
-        task->max_tokens = static_cast<int>(std::min<long long>(body["max_tokens"].get<long long>(), o.max_tokens_cap));
-    }
-    if (body.contains("temperature") && !body["temperature"].is_null()) {
-        if (!body["temperature"].is_number() || body["temperature"].get<double>() < 0 || body["temperature"].get<double>() > 2)
-            return *param = "temperature", "temperature must be a number between 0 and 2";
-        task->temperature = body["temperature"].get<double>();
-    }
-    if (body.contains("top_p") && !body["top_p"].is_null()) {
-        if (!body["top_p"].is_number() || body["top_p"].get<double>() <= 0 || body["top_p"].get<double>() > 1)
-            return *param = "top_p", "top_p must be a number in (0, 1]";
-        task->top_p = body["top_p"].get<double>();
-    }
-    if (body.contains("seed") && body["seed"].is_number_integer()) task->seed = body["seed"].get<unsigned long long>();
-    if (body.contains("stream") && !body["stream"].is_null()) {
-        if (!body["stream"].is_boolean()) return *param = "stream", "stream must be a boolean";
-        *stream = body["stream"].get<bool>();
-    }
-    if (body.contains("headstart_verdict") && !body["headstart_verdict"].is_null()) {
-        const json& v = body["headstart_verdict"];
-        if (!v.is_string() || (v != "continue" && v != "pivot" && v != "rewrite" && v != "auto"))
-            return *param = "headstart_verdict", "headstart_verdict must be auto, continue, pivot or rewrite";
-        if (v != "auto") task->forced_verdict = v.get<std::string>();
-    }
-    if (body.contains("headstart_latency") && !body["headstart_latency"].is_null()) {
-        LatencyProfile p;
-        if (!body["headstart_latency"].is_string() || !latency_profile(body["headstart_latency"].get<std::string>(), &p))
-            return *param = "headstart_latency", "headstart_latency must be none, wifi, lte, congested or satellite";
-        task->latency_profile = p.name;
-    }
-    if (body.contains("stop") && !body["stop"].is_null()) {
-        const json& s = body["stop"];
-        if (s.is_string()) task->stop.push_back(s.get<std::string>());
-        else if (s.is_array()) {
-            for (const auto& x : s) {
-                if (!x.is_string()) return *param = "stop", "stop must be a string or an array of strings";
-                task->stop.push_back(x.get<std::string>());
-            }
-        } else return *param = "stop", "stop must be a string or an array of strings";
-    }
-    return "";
 }
 
 std::string chunk_json(bool chat, const std::string& id, long created, const std::string& model,
@@ -225,52 +154,17 @@ void CloudServer::routes() {
                 std::lock_guard<std::mutex> lock(mutex_);
                 request_no = ++requests_;
             }
-            json body;
-            try {
-                body = json::parse(req.body);
-            } catch (const json::exception& e) {
-                return send_error(res, 400, std::string("request body is not valid JSON: ") + e.what(),
-                                  "invalid_request_error", "invalid_json");
+            CompletionLimits limits;
+            limits.model_name = options_.model_name;
+            limits.max_tokens_cap = options_.max_tokens_cap;
+            const auto parsed = parse_completion_request(req.body, chat, limits);
+            if (!parsed.ok()) {
+                const RequestError& e = parsed.failure();
+                return send_error(res, e.status, e.message, e.type.c_str(), e.code.empty() ? nullptr : e.code.c_str(),
+                                  e.param.empty() ? nullptr : e.param.c_str());
             }
-            if (!body.is_object()) return send_error(res, 400, "request body must be a JSON object", "invalid_request_error", "invalid_json");
-            if (body.contains("model") && !body["model"].is_null()) {
-                if (!body["model"].is_string() || body["model"].get<std::string>() != options_.model_name)
-                    return send_error(res, 404, "the model '" + (body["model"].is_string() ? body["model"].get<std::string>() : body["model"].dump()) +
-                                                    "' does not exist; this server has '" + options_.model_name + "'",
-                                      "invalid_request_error", "model_not_found", "model");
-            }
-            ContinuationTask task;
-            bool stream = false;
-            std::string param;
-            if (chat) {
-                if (!body.contains("messages") || !body["messages"].is_array() || body["messages"].empty())
-                    return send_error(res, 400, "messages must be a non-empty array", "invalid_request_error", nullptr, "messages");
-                const json& msgs = body["messages"];
-                for (size_t i = 0; i < msgs.size(); ++i) {
-                    const json& m = msgs[i];
-                    if (!m.is_object() || !m.contains("role") || !m["role"].is_string() || !m.contains("content") || !m["content"].is_string())
-                        return send_error(res, 400, "messages[" + std::to_string(i) + "] needs string role and content",
-                                          "invalid_request_error", nullptr, "messages");
-                    const std::string role = m["role"].get<std::string>();
-                    const std::string content = m["content"].get<std::string>();
-                    if (role == "system") task.system = content;
-                    else if (role == "user") { task.question = content; task.opener.clear(); }
-                    else if (role == "assistant") task.opener = i + 1 == msgs.size() ? content : "";
-                    else return send_error(res, 400, "unknown role '" + role + "'", "invalid_request_error", nullptr, "messages");
-                }
-                if (task.question.empty()) return send_error(res, 400, "no user message", "invalid_request_error", nullptr, "messages");
-                // Headstart's own chat handoff quotes the opener inside the user message.
-                if (task.opener.empty())
-                    if (auto h = parse_chat_handoff(task.question)) { task.question = h->question; task.opener = h->opener; }
-            } else {
-                if (!body.contains("prompt") || !body["prompt"].is_string())
-                    return send_error(res, 400, "prompt must be a string", "invalid_request_error", nullptr, "prompt");
-                if (!parse_chatml(body["prompt"].get<std::string>(), &task))
-                    return send_error(res, 400, "prompt must be ChatML with a user turn and end inside an assistant turn",
-                                      "invalid_request_error", nullptr, "prompt");
-            }
-            const std::string err = read_common(body, options_, &task, &stream, &param);
-            if (!err.empty()) return send_error(res, 400, err, "invalid_request_error", nullptr, param.c_str());
+            const ContinuationTask& task = parsed->task;
+            const bool stream = parsed->stream;
 
             Fault fault;
             if (options_.allow_faults && req.has_header("X-Headstart-Fault"))

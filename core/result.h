@@ -12,11 +12,12 @@ struct Error {
     std::string message;  // readable, for the user: what failed and what to do
 };
 
-template <typename T>
+// E is Error, or a richer error that has a `message` too (cloud/completion_request.h's RequestError).
+template <typename T, typename E = Error>
 class Result {
 public:
     Result(T value) : v_(std::move(value)) {}          // NOLINT: implicit by design
-    Result(Error error) : v_(std::move(error)) {}      // NOLINT
+    Result(E error) : v_(std::move(error)) {}          // NOLINT
     bool ok() const { return v_.index() == 0; }
     explicit operator bool() const { return ok(); }
     T& value() { return std::get<0>(v_); }
@@ -26,9 +27,10 @@ public:
     T& operator*() { return value(); }
     const T& operator*() const { return value(); }
     const std::string& error() const { return std::get<1>(v_).message; }
+    const E& failure() const { return std::get<1>(v_); }
 
 private:
-    std::variant<T, Error> v_;
+    std::variant<T, E> v_;
 };
 
 // For operations with nothing to return.

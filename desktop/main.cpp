@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "desktop/native_driver.h"
+#include "native/model_files.h"
 #include "imgui.h"
 #include "imgui_impl_opengl3.h"
 #include "imgui_impl_sdl.h"
@@ -32,7 +33,7 @@
 #include "ui/gl.h"
 #include "ui/script.h"
 #if defined(HEADSTART_HAVE_SQLITE)
-#include "desktop/study_store.h"
+#include "native/sqlite_study_store.h"
 #endif
 
 #define STB_IMAGE_WRITE_IMPLEMENTATION
@@ -107,16 +108,13 @@ std::vector<unsigned char> read_file(const std::string& path) {
     return std::vector<unsigned char>(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
 }
 
-// The μLMs in one directory: trained ones (mulm-*-int8.onnx), else the build's tiny test model.
+// The μLMs in one directory: trained ones (native/model_files.h: the evaluation's default first),
+// else the build's tiny test model.
 std::vector<ui::ModelChoice> models_in(const std::string& dir) {
     std::vector<ui::ModelChoice> models;
+    for (const auto& m : headstart::trained_models(dir)) models.push_back({m.label, m.model_path, m.tokenizer_path});
     const std::string tok = dir + "/tokenizer.json";
-    if (!exists(tok)) return models;
-    for (const char* size : {"8m", "16m", "28m"}) {
-        const std::string path = dir + "/mulm-" + size + "-int8.onnx";
-        if (exists(path)) models.push_back({std::string("\xC2\xB5LM ") + size + " (int8)", path, tok});
-    }
-    if (models.empty() && exists(dir + "/tiny.onnx")) models.push_back({"tiny test model", dir + "/tiny.onnx", tok});
+    if (models.empty() && exists(dir + "/tiny.onnx") && exists(tok)) models.push_back({"tiny test model", dir + "/tiny.onnx", tok});
     return models;
 }
 

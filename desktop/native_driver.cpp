@@ -3,9 +3,9 @@
 
 #include <chrono>
 
-#include "desktop/http_client.h"
-#include "desktop/ort_model.h"
-#include "desktop/turn_runner.h"
+#include "native/http_client.h"
+#include "native/ort_model.h"
+#include "native/turn_runner.h"
 
 namespace headstart {
 

@@ -1,5 +1,5 @@
 // desktop/native_driver.h — ui::TurnDriver for native builds: each turn runs on a worker thread
-// (ONNX Runtime μLM + cpp-httplib cloud, desktop/turn_runner.h); the UI thread reads copies.
+// (ONNX Runtime μLM + cpp-httplib cloud, native/turn_runner.h); the UI thread reads copies.
 #pragma once
 
 #include <atomic>

@@ -5,7 +5,7 @@
 
 The split is training/data.py's own (is_heldout() on the rendered example, exact duplicates dropped),
 so the texts are the ones training never saw. Each line is {"messages": [...]} or {"text": ...};
-the C++ side (core/eval.h heldout_text()) renders them back into the same ChatML documents.
+the C++ side (core/eval_metrics.h heldout_text()) renders them back into the same ChatML documents.
 The tiny test model (training/make_fixture.py) was split with --heldout 0.05.
 """
 import argparse

@@ -11,7 +11,7 @@
 #include "core/prompt_cache.h"
 #include "core/turn.h"
 #include "core/utf8.h"
-#include "desktop/ort_model.h"
+#include "native/ort_model.h"
 
 using namespace headstart;
 

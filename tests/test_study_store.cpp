@@ -1,4 +1,4 @@
-// tests/test_study_store.cpp — the desktop's SQLite study store (desktop/study_store.h): trials
+// tests/test_study_store.cpp — the desktop's SQLite study store (native/sqlite_study_store.h): trials
 // come back as they went in, a crash right after add() loses nothing, the CSV lands beside the
 // database.
 #include <catch2/catch.hpp>
@@ -11,7 +11,7 @@
 #include <sstream>
 #include <string>
 
-#include "desktop/study_store.h"
+#include "native/sqlite_study_store.h"
 
 using namespace headstart;
 

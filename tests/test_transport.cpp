@@ -11,7 +11,7 @@
 #include <fstream>
 #include <thread>
 
-#include "desktop/http_client.h"
+#include "native/http_client.h"
 
 using namespace headstart;
 

@@ -1,4 +1,4 @@
-// Whole turns end to end: run_turn (desktop/turn_runner.h) with the tiny μLM in ONNX Runtime on
+// Whole turns end to end: run_turn (native/turn_runner.h) with the tiny μLM in ONNX Runtime on
 // this thread, cpp-httplib to a real headstart-cloud on 127.0.0.1 (in-process, the same tiny
 // model behind it). The happy path, the pacing, and every failure path of issue #4: unreachable,
 // HTTP 5xx, a stall past the deadline, a stream cut mid-way, a garbage stream, cancellation. Each
@@ -18,8 +18,8 @@
 #include "core/turn.h"
 #include "core/words.h"
 #include "core/prompt_cache.h"
-#include "desktop/ort_model.h"
-#include "desktop/turn_runner.h"
+#include "native/ort_model.h"
+#include "native/turn_runner.h"
 
 using namespace headstart;
 using namespace headstart_test;

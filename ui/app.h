@@ -14,7 +14,7 @@
 //   study_view.*   Study tab: blind A/B pairs, ratings, summary, CSV
 //   state.*        the state as JSON (tests, the page's state hook)
 // Optional platform parts, set before the first frame: a second driver (the race's and the
-// study's "cloud only" side), a study store (ui/study.h), the fonts.
+// study's "cloud only" side), a study store (core/study_store.h), the fonts.
 #pragma once
 
 #include <optional>
@@ -26,7 +26,7 @@
 #include "ui/driver.h"
 #include "ui/race_view.h"
 #include "ui/shader.h"
-#include "ui/study.h"
+#include "core/study_store.h"
 #include "ui/study_view.h"
 #include "ui/timeline_view.h"
 
@@ -48,7 +48,7 @@ public:
     // (not owned). Without one the race cannot run and the study runs its turns one by one.
     void set_cloud_only_driver(TurnDriver* driver) { cloud_only_driver_ = driver; }
     // Where study ratings go (not owned); without one they are kept in memory only.
-    void set_study_store(StudyStore* store) { study_.set_store(store); }
+    void set_study_store(headstart::StudyStore* store) { study_.set_store(store); }
     // TTF bytes for the UI font (regular and bold), before the first frame; the app keeps them.
     // Without a call, or with empty bytes, ImGui's built-in font is used.
     void load_fonts(std::vector<unsigned char> regular, std::vector<unsigned char> bold);

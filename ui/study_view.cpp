@@ -46,7 +46,7 @@ constexpr double kGapAfterB_ms = 300;
 
 }  // namespace
 
-void StudyView::set_store(StudyStore* store) {
+void StudyView::set_store(headstart::StudyStore* store) {
     store_ = store ? store : &memory_;
     reload();
 }

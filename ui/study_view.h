@@ -24,7 +24,7 @@
 #include "imgui.h"
 #include "ui/controls.h"
 #include "ui/driver.h"
-#include "ui/study.h"
+#include "core/study_store.h"
 
 namespace ui {
 
@@ -39,7 +39,7 @@ public:
     enum class Phase { Idle, Preparing, PlayingA, PlayingB, Rating };
 
     // The store (not owned) and its trials; null: an in-memory store of the view's own.
-    void set_store(StudyStore* store);
+    void set_store(headstart::StudyStore* store);
 
     // Starts the next pair for `question` ("" = the next preset question). "" or why not.
     std::string next_pair(const StudyDrivers& d, const std::string& question, double now_s);
@@ -71,8 +71,8 @@ private:
     void draw_pair(double now_s, ImVec2 size);
     void draw_summary(float width);
 
-    StudyStore* store_ = nullptr;
-    MemoryStudyStore memory_;
+    headstart::StudyStore* store_ = nullptr;
+    headstart::MemoryStudyStore memory_;
     std::vector<headstart::StudyTrial> trials_;
     std::string store_error_;
     Phase phase_ = Phase::Idle;

@@ -216,9 +216,9 @@ int main() {
     app.set_cloud_only_driver(&cloud_only_driver);
     // The desktop's font (DejaVu Sans, staged beside the page by the build when the system has it).
     app.load_fonts(headstart::page_file("fonts/DejaVuSans.ttf"), headstart::page_file("fonts/DejaVuSans-Bold.ttf"));
-    static std::unique_ptr<ui::StudyStore> store;
+    static std::unique_ptr<headstart::StudyStore> store;
     if (headstart::WebStudyStore::available()) store = std::make_unique<headstart::WebStudyStore>();
-    else store = std::make_unique<ui::MemoryStudyStore>();
+    else store = std::make_unique<headstart::MemoryStudyStore>();
     app.set_study_store(store.get());
     point_at_cloud(app, config);
     if (!app.init_graphics()) std::fprintf(stderr, "headstart-web: %s\n", app.error().c_str());

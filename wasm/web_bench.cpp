@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "core/bench.h"
+#include "core/bench_prompts.h"
 #include "core/prompt_cache.h"
 #include "core/turn.h"
 #include "core/sampler.h"

@@ -1,4 +1,4 @@
-// wasm/web_study_store.h — the study's ratings in the browser (ui/study.h's StudyStore): each trial
+// wasm/web_study_store.h — the study's ratings in the browser (core/study_store.h's StudyStore): each trial
 // is one JSON line (core/study.h to_json, lossless) appended to localStorage, so a reload or a
 // crashed tab loses nothing; the CSV export is a download. localStorage is per site and per
 // browser profile: a study run on one machine stays there until exported.
@@ -6,11 +6,11 @@
 
 #include <string>
 
-#include "ui/study.h"
+#include "core/study_store.h"
 
 namespace headstart {
 
-class WebStudyStore final : public ui::StudyStore {
+class WebStudyStore final : public StudyStore {
 public:
     // False when the page cannot use localStorage (disabled, sandboxed): use MemoryStudyStore.
     static bool available();

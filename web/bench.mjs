@@ -2,7 +2,7 @@
 // and teacher-forced openers (desktop/bench.cpp, wasm/web_bench.cpp), the same figures (TTFT, time
 // to 4 words, decode ms per token; p50), native ONNX Runtime vs onnxruntime-web (wasm, SIMD) in
 // headless Chromium, and their ratio. Target: web within 2.5x of native on the 28M model.
-//   node web/bench.mjs --dist build/wasm/web --native build/native/cloud/headstart \
+//   node web/bench.mjs --dist build/wasm/web --native build/native/cli/headstart \
 //        --models build/bench-models/untrained-8m-int8.onnx,... --tokenizer build/native/fixtures/tokenizer.json \
 //        [--threads 1,2] [--runs 3] [--json build/bench/web.json]
 // (web/bench.sh fills in the defaults.) The page is served with COOP/COEP, so 2 threads are real.
@@ -19,7 +19,7 @@ const root = path.resolve(here, '..');
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
   (a.startsWith('--') ? acc.concat([[a.slice(2), all[i + 1]]]) : acc), []));
 const dist = path.resolve(args.dist || path.join(root, 'build/wasm/web'));
-const native = path.resolve(args.native || path.join(root, 'build/native/cloud/headstart'));
+const native = path.resolve(args.native || path.join(root, 'build/native/cli/headstart'));
 const models = (args.models || ['8m', '16m', '28m'].map((c) => `build/bench-models/untrained-${c}-int8.onnx`).join(','))
   .split(',').filter(Boolean).map((m) => path.resolve(m));
 const tokenizer = path.resolve(args.tokenizer || path.join(root, 'build/bench-models/bench-tokenizer.json'));

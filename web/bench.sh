@@ -40,7 +40,7 @@ for c in 8m 16m 28m; do
   models+=("$f")
 done
 
-NODE_PATH="$ROOT/.deps/web/node_modules" node web/bench.mjs --dist "$wasm/web" --native build/native/cloud/headstart \
+NODE_PATH="$ROOT/.deps/web/node_modules" node web/bench.mjs --dist "$wasm/web" --native build/native/cli/headstart \
   --models "$(IFS=,; echo "${models[*]}")" --tokenizer "$tokenizer" --threads "$threads" --runs "$runs" \
   --json build/bench/web.json
 

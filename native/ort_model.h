@@ -1,4 +1,4 @@
-// desktop/ort_model.h — the native μLM backend: ONNX Runtime (C++ API) behind core's
+// native/ort_model.h — the native μLM backend: ONNX Runtime (C++ API) behind core's
 // LanguageModel contract, with the KV cache kept as ORT values between runs (prefill once, then
 // one run per token). Used by the desktop app, the `headstart` CLI and headstart-cloud.
 #pragma once

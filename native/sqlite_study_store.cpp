@@ -1,5 +1,5 @@
 // desktop/study_store.cpp — see study_store.h.
-#include "desktop/study_store.h"
+#include "native/sqlite_study_store.h"
 
 #include <sqlite3.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-// desktop/study_store.h — the study's ratings in SQLite (Debian's libsqlite3), for ui::StudyStore.
+// native/sqlite_study_store.h — the study's ratings in SQLite (Debian's libsqlite3), for StudyStore.
 //
 // Durability: the database runs in WAL mode with synchronous=FULL, and every trial is one
 // committed transaction before add() returns, so a crash (or a power cut) right after a rating
@@ -14,13 +14,13 @@
 #include <memory>
 #include <string>
 
-#include "ui/study.h"
+#include "core/study_store.h"
 
 struct sqlite3;
 
 namespace headstart {
 
-class SqliteStudyStore final : public ui::StudyStore {
+class SqliteStudyStore final : public StudyStore {
 public:
     static Result<std::unique_ptr<SqliteStudyStore>> open(const std::string& path);
     ~SqliteStudyStore() override;

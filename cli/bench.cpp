@@ -23,11 +23,12 @@
 #include <string>
 #include <vector>
 
-#include "core/bench.h"
+#include "core/bench_prompts.h"
 #include "core/prompt_cache.h"
 #include "core/tokenizer.h"
 #include "core/turn.h"
-#include "desktop/ort_model.h"
+#include "native/model_files.h"
+#include "native/ort_model.h"
 
 namespace headstart {
 namespace {
@@ -189,10 +190,7 @@ int bench_main(int argc, char** argv) {
         else { std::fprintf(stderr, "headstart bench: unknown option %s\n", a.c_str()); return 2; }
     }
     if (models.empty())
-        for (const char* size : {"8m", "16m", "28m"}) {
-            const std::string path = std::string("assets/models/mulm-") + size + "-int8.onnx";
-            if (std::ifstream(path).good()) models.push_back(path);
-        }
+        for (const auto& m : trained_models()) models.push_back(m.model_path);
     if (models.empty()) { std::fprintf(stderr, "headstart bench: no --models and no trained μLM in assets/models\n"); return 2; }
     auto tok = Tokenizer::load(tokenizer_path);
     if (!tok.ok()) { std::fprintf(stderr, "headstart bench: %s\n", tok.error().c_str()); return 1; }

@@ -1,5 +1,5 @@
 // desktop/ort_model.cpp — see ort_model.h.
-#include "desktop/ort_model.h"
+#include "native/ort_model.h"
 
 #include <onnxruntime_cxx_api.h>
 

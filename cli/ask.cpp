@@ -1,13 +1,10 @@
-// desktop/cli.cpp — the `headstart` command line, a thin front end over core/ and the native
-// backends:
+// cli/ask.cpp — `headstart ask`: one turn in the terminal, words paced as the user would see them.
 //
-//   headstart ask "question" [options]   opener, handoff, continuation, correction path, timings
-//   headstart bench [options]            μLM latency benchmark (see bench.cpp)
-//   headstart serve [cloud options]      the headstart-cloud server (same flags)
-//   headstart eval [options]             the evaluation harness (see eval.cpp)
+//   headstart ask "question" [options]
 //
-// ask options:
-//   --model FILE.onnx --tokenizer FILE   the μLM (default assets/models/mulm-8m-int8.onnx + tokenizer.json)
+// Options:
+//   --model FILE.onnx --tokenizer FILE   the μLM (default: the evaluation's default in assets/models,
+//                                        native/model_files.h, + assets/models/tokenizer.json)
 //   --threads N                          ORT intra-op threads (1)
 //   --cloud URL                          OpenAI-compatible endpoint (http://127.0.0.1:8088)
 //   --cloud-model NAME --api-key-env VAR the model id and the env variable holding the API key
@@ -31,36 +28,19 @@
 #include "core/tokenizer.h"
 #include "core/turn.h"
 #include "core/turn_json.h"
-#include "desktop/ort_model.h"
-#include "desktop/turn_runner.h"
-
-namespace headstart {
-int cloud_main(int argc, char** argv);
-int bench_main(int argc, char** argv);
-int eval_main(int argc, char** argv);
-}  // namespace headstart
+#include "cli/commands.h"
+#include "native/model_files.h"
+#include "native/ort_model.h"
+#include "native/turn_runner.h"
 
 using namespace headstart;
 using json = nlohmann::json;
 
 namespace {
 
-int usage(const std::string& why) {
-    std::fprintf(stderr,
-                 "headstart: %s\n"
-                 "usage: headstart ask \"question\" [--model F] [--tokenizer F] [--cloud URL] [--mode chat|prefill]\n"
-                 "                 [--opener mulm|canned|none] [--verdict auto|continue|pivot|rewrite] [--json] ...\n"
-                 "       headstart bench [--models F,F] [--tokenizer F] [--runs N] [--json OUT]\n"
-                 "       headstart eval [--prompts F.jsonl] [--models F,F] [--cloud URL] [--profiles wifi,lte] [--out DIR]\n"
-                 "       headstart serve [--port P] [--model F] [--profile wifi|lte|congested|satellite] ...\n"
-                 "(see the top of desktop/cli.cpp or README.md for every option)\n",
-                 why.c_str());
-    return 2;
-}
-
 struct AskOptions {
     std::string question;
-    std::string model = "assets/models/mulm-8m-int8.onnx";
+    std::string model;  // empty: default_model()
     std::string tokenizer = "assets/models/tokenizer.json";
     int threads = 1;
     std::string api_key_env;
@@ -147,13 +127,21 @@ std::string ms(const std::optional<double>& v) {
     return b;
 }
 
-int ask(int argc, char** argv) {
+}  // namespace
+
+int headstart::ask_main(int argc, char** argv) {
+    --argc, ++argv;  // argv[0] is "ask"
     AskOptions o;
-    if (auto err = parse_ask(argc, argv, &o); !err.empty()) return usage(err);
+    if (auto err = parse_ask(argc, argv, &o); !err.empty()) return cli_usage(err);
     std::unique_ptr<LanguageModel> model;
     auto tokenizer = Tokenizer::load(o.tokenizer);
     if (!tokenizer.ok()) { std::fprintf(stderr, "headstart: %s\n", tokenizer.error().c_str()); return 1; }
     if (o.turn.opener_source == OpenerSource::Model) {
+        if (o.model.empty()) {
+            const auto m = default_model();
+            if (!m) { std::fprintf(stderr, "headstart: no --model given and no trained μLM in assets/models\n"); return 1; }
+            o.model = m->model_path;
+        }
         OrtModelOptions mo;
         mo.threads = o.threads;
         auto m = load_ort_model(o.model, mo);
@@ -200,17 +188,4 @@ int ask(int argc, char** argv) {
                 ms(m.local_ttft_ms).c_str(), ms(m.time_to_4_words_ms).c_str(), ms(m.cloud_ttft_ms).c_str(),
                 ms(m.perceived_first_word_ms).c_str(), m.masked_ms, m.stall_ms, m.words_before_cloud);
     return 0;
-}
-
-}  // namespace
-
-int main(int argc, char** argv) {
-    if (argc < 2) return usage("no command");
-    const std::string cmd = argv[1];
-    if (cmd == "ask") return ask(argc - 2, argv + 2);
-    if (cmd == "bench") return bench_main(argc - 1, argv + 1);
-    if (cmd == "serve") return cloud_main(argc - 1, argv + 1);
-    if (cmd == "eval") return eval_main(argc - 1, argv + 1);
-    if (cmd == "--help" || cmd == "-h" || cmd == "help") return usage("help"), 0;
-    return usage("unknown command " + cmd);
 }

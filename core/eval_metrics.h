@@ -1,4 +1,4 @@
-// core/eval.h — the measurements `headstart eval` reports (issue #7), as pure functions over text
+// core/eval_metrics.h — the measurements `headstart eval` reports (issue #7), as pure functions over text
 // and numbers, so every one of them is unit-tested (tests/test_eval.cpp) and the same code scores a
 // local run, a hosted endpoint or the desktop study. The driver (desktop/eval.cpp) runs the turns.
 //

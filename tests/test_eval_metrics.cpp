@@ -1,11 +1,11 @@
-// tests/test_eval.cpp — the evaluation's pure measurements (core/eval.h): prompt sets, percentiles,
+// tests/test_eval.cpp — the evaluation's pure measurements (core/eval_metrics.h): prompt sets, percentiles,
 // distinct-n, the on-topic check, join defects, path shares, the judge's verdicts, held-out
 // rendering and the perplexity arithmetic.
 #include <catch2/catch.hpp>
 
 #include <cmath>
 
-#include "core/eval.h"
+#include "core/eval_metrics.h"
 
 using namespace headstart;
 

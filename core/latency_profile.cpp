@@ -1,6 +1,6 @@
 // cloud/latency.cpp — see latency.h. The figures are typical time-to-first-token of a hosted LLM
 // seen from a device on each kind of link (RTT + TLS + queueing + prefill), not measurements.
-#include "cloud/latency.h"
+#include "core/latency_profile.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-// core/bench.h — what the native (desktop/bench.cpp) and browser (wasm/web_bench.cpp) benchmarks
+// core/bench_prompts.h — what the native (desktop/bench.cpp) and browser (wasm/web_bench.cpp) benchmarks
 // share, so their figures are of the same work: the prompts, each with a plausible opener for
 // teacher-forced runs, and the percentile they report.
 #pragma once
@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "core/eval.h"
+#include "core/eval_metrics.h"
 
 namespace headstart {
 
@@ -30,7 +30,7 @@ inline constexpr BenchPrompt kBenchPrompts[] = {
 };
 inline constexpr std::size_t kBenchPromptCount = sizeof kBenchPrompts / sizeof kBenchPrompts[0];
 
-// p in [0, 1] of unsorted values (core/eval.h's percentile); 0 when there are none.
+// p in [0, 1] of unsorted values (core/eval_metrics.h's percentile); 0 when there are none.
 inline double bench_percentile(std::vector<double> values, double p) {
     if (values.empty()) return 0.0;
     std::sort(values.begin(), values.end());

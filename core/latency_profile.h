@@ -1,4 +1,4 @@
-// cloud/latency.h — injected network + cloud latency, by named profile or by flags, so a laptop
+// core/latency_profile.h — injected network + cloud latency, by named profile or by flags, so a laptop
 // can stand in for a hosted LLM answering over wifi, LTE, a congested link or a satellite.
 #pragma once
 

@@ -1,5 +1,5 @@
 // desktop/http_client.cpp — see http_client.h.
-#include "desktop/http_client.h"
+#include "native/http_client.h"
 
 #include <httplib.h>
 

@@ -1,4 +1,4 @@
-// desktop/http_client.h — the native transport: cpp-httplib (HTTP and HTTPS) with streaming,
+// native/http_client.h — the native transport: cpp-httplib (HTTP and HTTPS) with streaming,
 // deadlines and cancellation from another thread. Blocking calls: run them off the UI thread.
 #pragma once
 

@@ -1,5 +1,5 @@
 // core/eval.cpp — see eval.h.
-#include "core/eval.h"
+#include "core/eval_metrics.h"
 
 #include <algorithm>
 #include <cmath>

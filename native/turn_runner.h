@@ -1,4 +1,4 @@
-// desktop/turn_runner.h — drives a core Turn natively: the μLM (ONNX Runtime) on the calling
+// native/turn_runner.h — drives a core Turn natively: the μLM (ONNX Runtime) on the calling
 // thread, the cloud request (cpp-httplib) on a worker thread, the presenter paced on a real
 // clock. The Turn itself stays single-threaded: the worker only queues bytes for it.
 #pragma once
@@ -9,7 +9,7 @@
 #include "core/model.h"
 #include "core/transport.h"
 #include "core/turn.h"
-#include "desktop/http_client.h"
+#include "native/http_client.h"
 
 namespace headstart {
 

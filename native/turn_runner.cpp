@@ -1,5 +1,5 @@
 // desktop/turn_runner.cpp — see turn_runner.h.
-#include "desktop/turn_runner.h"
+#include "native/turn_runner.h"
 
 #include <chrono>
 #include <condition_variable>
