@@ -1,4 +1,4 @@
-// desktop/bench.cpp — `headstart bench`: how fast the μLM writes an opener on this machine.
+// cli/bench.cpp — `headstart bench`: how fast the μLM writes an opener on this machine.
 //
 // For each model and thread count: load time, resident memory, and over every prompt x run the
 // p50 / p95 of time-to-first-token, time-to-4-words and per-token decode — with the KV cache

@@ -1,4 +1,112 @@
-// cloud/main.cpp — headstart-cloud: the local stand-in for a hosted LLM (see server.h).
-namespace headstart { int cloud_main(int argc, char** argv); }
+// cloud/main.cpp — headstart-cloud's command line (`headstart serve` runs it too), see server.h.
+//
+//   headstart-cloud [--host H] [--port P] [--model FILE.onnx] [--tokenizer tokenizer.json]
+//                   [--profile none|wifi|lte|congested|satellite] [--first-token-ms MS]
+//                   [--jitter-ms MS] [--per-token-ms MS] [--concurrency N] [--max-body BYTES]
+//                   [--threads N] [--web DIR] [--name MODEL_ID] [--allow-faults]
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
 
-int main(int argc, char** argv) { return headstart::cloud_main(argc, argv); }
+#include "cloud/continuator.h"
+#include "cloud/server.h"
+#include "native/model_files.h"
+
+namespace headstart {
+namespace {
+
+CloudServer* g_server = nullptr;  // for the signal handler only
+
+void on_signal(int) {
+    if (g_server) g_server->stop();
+}
+
+int usage(const std::string& why) {
+    std::fprintf(stderr,
+                 "headstart-cloud: %s\n"
+                 "usage: headstart-cloud [--host H] [--port P] [--model FILE.onnx] [--tokenizer FILE]\n"
+                 "       [--profile none|wifi|lte|congested|satellite] [--first-token-ms MS] [--jitter-ms MS]\n"
+                 "       [--per-token-ms MS] [--concurrency N] [--max-body BYTES] [--threads N] [--web DIR]\n"
+                 "       [--name MODEL_ID] [--allow-faults]\n",
+                 why.c_str());
+    return 2;
+}
+
+bool to_number(const char* s, double lo, double hi, double* out) {
+    char* end = nullptr;
+    const double v = std::strtod(s, &end);
+    if (end == s || *end || v < lo || v > hi) return false;
+    *out = v;
+    return true;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+    CloudServerOptions opt;
+    ModelContinuatorOptions model;
+    latency_profile("none", &opt.latency);
+    double first = -1, jitter = -1, per_token = -1;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--help" || a == "-h") return usage("help"), 0;
+        if (a == "--allow-faults") { opt.allow_faults = true; continue; }
+        if (i + 1 >= argc) return usage("missing value for " + a);
+        const char* v = argv[++i];
+        double n = 0;
+        if (a == "--host") opt.host = v;
+        else if (a == "--port") { if (!to_number(v, 0, 65535, &n)) return usage("bad --port"); opt.port = static_cast<int>(n); }
+        else if (a == "--model") model.model_path = v;
+        else if (a == "--tokenizer") model.tokenizer_path = v;
+        else if (a == "--profile") {
+            if (!latency_profile(v, &opt.latency)) return usage(std::string("unknown --profile ") + v);
+        }
+        else if (a == "--first-token-ms") { if (!to_number(v, 0, 600000, &first)) return usage("bad --first-token-ms"); }
+        else if (a == "--jitter-ms") { if (!to_number(v, 0, 600000, &jitter)) return usage("bad --jitter-ms"); }
+        else if (a == "--per-token-ms") { if (!to_number(v, 0, 60000, &per_token)) return usage("bad --per-token-ms"); }
+        else if (a == "--concurrency") { if (!to_number(v, 1, 64, &n)) return usage("bad --concurrency"); opt.max_concurrency = static_cast<int>(n); }
+        else if (a == "--max-body") { if (!to_number(v, 1024, 64 << 20, &n)) return usage("bad --max-body"); opt.max_body_bytes = static_cast<size_t>(n); }
+        else if (a == "--threads") { if (!to_number(v, 1, 64, &n)) return usage("bad --threads"); model.threads = static_cast<int>(n); }
+        else if (a == "--web") opt.web_dir = v;
+        else if (a == "--name") opt.model_name = v;
+        else return usage("unknown option " + a);
+    }
+    if (first >= 0) { opt.latency.first_token_ms = first; opt.latency.name = "custom"; }
+    if (jitter >= 0) { opt.latency.jitter_ms = jitter; opt.latency.name = "custom"; }
+    if (per_token >= 0) { opt.latency.per_token_ms = per_token; opt.latency.name = "custom"; }
+
+    if (model.model_path.empty()) {  // the largest trained μLM that ships
+        const auto largest = largest_model();
+        if (!largest) return usage("no --model given and no trained μLM in assets/models (mulm-*-int8.onnx)");
+        model.model_path = largest->model_path;
+    }
+    // Load once up front so a bad model is reported at start, not on the first request.
+    auto probe = make_model_continuator(model);
+    if (!probe.ok()) {
+        std::fprintf(stderr, "headstart-cloud: %s\n", probe.error().c_str());
+        return 1;
+    }
+    CloudServer server(opt, [model] { return make_model_continuator(model); });
+    if (auto st = server.bind(); !st.ok()) {
+        std::fprintf(stderr, "headstart-cloud: %s\n", st.error().c_str());
+        return 1;
+    }
+    g_server = &server;
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    std::printf("headstart-cloud: http://%s:%d/  model %s (%s), latency %s (%.0f ms ± %.0f, %.0f ms/token)%s\n",
+                opt.host.c_str(), server.bound_port(), opt.model_name.c_str(), model.model_path.c_str(),
+                opt.latency.name.c_str(), opt.latency.first_token_ms, opt.latency.jitter_ms, opt.latency.per_token_ms,
+                opt.web_dir.empty() ? "" : ("  page: " + opt.web_dir).c_str());
+    std::fflush(stdout);
+    server.run();
+    g_server = nullptr;
+    std::printf("headstart-cloud: stopped\n");
+    return 0;
+}
+
+}  // namespace headstart
+
+int main(int argc, char** argv) { return headstart::run(argc, argv); }

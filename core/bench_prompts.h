@@ -1,4 +1,4 @@
-// core/bench_prompts.h — what the native (desktop/bench.cpp) and browser (wasm/web_bench.cpp) benchmarks
+// core/bench_prompts.h — what the native (cli/bench.cpp) and browser (wasm/web_bench.cpp) benchmarks
 // share, so their figures are of the same work: the prompts, each with a plausible opener for
 // teacher-forced runs, and the percentile they report.
 #pragma once

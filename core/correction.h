@@ -17,7 +17,7 @@
 //   split_pivot()         cloud pivot text -> bridge + answer. Short leading clauses that blame
 //                         the opener ("sorry, that's wrong", "my mistake") are dropped and the
 //                         default bridge ("— actually, ") is used instead; a missing bridge is
-//                         supplied. Why drop rather than reword: DESIGN.md wants no "wrong /
+//                         supplied. Why drop rather than reword: docs/architecture.md wants no "wrong /
 //                         incorrect" wording and no explanation of the slip; such a clause carries
 //                         no content, so removing it loses nothing, while rewording it would put
 //                         words in the cloud's mouth. Only clauses of <= 8 words among the first

@@ -1,4 +1,4 @@
-// core/eval.cpp — see eval.h.
+// core/eval_metrics.cpp — see eval_metrics.h.
 #include "core/eval_metrics.h"
 
 #include <algorithm>

@@ -1,6 +1,6 @@
-// core/eval_metrics.h — the measurements `headstart eval` reports (issue #7), as pure functions over text
-// and numbers, so every one of them is unit-tested (tests/test_eval.cpp) and the same code scores a
-// local run, a hosted endpoint or the desktop study. The driver (desktop/eval.cpp) runs the turns.
+// core/eval_metrics.h — the measurements `headstart eval` reports, as pure functions over text
+// and numbers, so every one of them is unit-tested (tests/test_eval_metrics.cpp) and the same code scores a
+// local run, a hosted endpoint or the desktop study. The runner (cli/eval*.cpp) runs the turns.
 //
 //   EvalPrompt, parse_prompt_set()   a prompt set in JSONL: {"question"} / {"prompt"} / {"text"} /
 //                                    Vicuna-bench {"question_id","category","turns":[...]} /

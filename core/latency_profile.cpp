@@ -1,4 +1,4 @@
-// cloud/latency.cpp — see latency.h. The figures are typical time-to-first-token of a hosted LLM
+// core/latency_profile.cpp — see latency_profile.h. The figures are typical time-to-first-token of a hosted LLM
 // seen from a device on each kind of link (RTT + TLS + queueing + prefill), not measurements.
 #include "core/latency_profile.h"
 

@@ -10,7 +10,7 @@
 //                        what the confidence gate (correction.h, Method 1) reads
 //   OpenerPolicy         fed token by token; owns the opener text it has accepted
 //
-// Rules, checked for each token (DESIGN.md, step 2):
+// Rules, checked for each token (docs/architecture.md, step 2):
 //   * Never emit half a word. A word is only known to be finished when the next one starts, so
 //     every length / boundary / confidence stop is a StopBefore on the token that would *start*
 //     the next word: that token is not part of the opener.

@@ -74,7 +74,7 @@ Result<SampledToken> Sampler::sample(const float* logits, std::size_t vocab_size
     }
 
     // Working scores: temperature, then the repetition penalty (both scale a logit without
-    // changing its sign, so their order does not matter; this is the order DESIGN.md names).
+    // changing its sign, so their order does not matter; this is the order docs/architecture.md names).
     const bool greedy = config_.temperature <= 0.0f;
     std::vector<double> score(vocab_size);
     const double inv_t = greedy ? 1.0 : 1.0 / static_cast<double>(config_.temperature);

@@ -2,7 +2,7 @@
 // for the same question, shown in a randomized order and replayed at their real timing, rated
 // "A better / equivalent / B better", summarized with confidence intervals and exported as CSV.
 // No storage and no clock here: core/study_store.h declares the store (SQLite on the desktop,
-// desktop/study_store.*; localStorage on the web) and the shell supplies the date.
+// native/sqlite_study_store.*; localStorage on the web) and the shell supplies the date.
 //
 //   Condition, Rating, Preference   cloud_only / headstart; a_better / equivalent / b_better;
 //                                   what a rating says about the conditions

@@ -42,7 +42,7 @@ struct Event {
 
 const char* to_string(EventKind kind);
 
-// Metrics of DESIGN.md. A metric is empty when the turn never reached the events it needs.
+// Metrics of docs/architecture.md. A metric is empty when the turn never reached the events it needs.
 struct TurnMetrics {
     std::optional<double> local_ttft_ms;          // Request -> first OpenerToken
     std::optional<double> time_to_4_words_ms;     // Request -> 4 complete opener words generated

@@ -1,5 +1,5 @@
 // core/transport.h — what the engine asks of a network transport, as plain data. The native
-// transport (desktop/http_client, cpp-httplib) and the web one (wasm/, fetch streaming) both
+// transport (native/http_client, cpp-httplib) and the web one (wasm/, fetch streaming) both
 // deliver a response as: a status, body bytes in arbitrary chunks, and one outcome.
 #pragma once
 

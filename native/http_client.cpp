@@ -1,4 +1,4 @@
-// desktop/http_client.cpp — see http_client.h.
+// native/http_client.cpp — see http_client.h.
 #include "native/http_client.h"
 
 #include <httplib.h>

@@ -1,4 +1,4 @@
-// desktop/ort_model.cpp — see ort_model.h.
+// native/ort_model.cpp — see ort_model.h.
 #include "native/ort_model.h"
 
 #include <onnxruntime_cxx_api.h>

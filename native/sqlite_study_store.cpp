@@ -1,4 +1,4 @@
-// desktop/study_store.cpp — see study_store.h.
+// native/sqlite_study_store.cpp — see sqlite_study_store.h.
 #include "native/sqlite_study_store.h"
 
 #include <sqlite3.h>

@@ -1,4 +1,4 @@
-// desktop/turn_runner.cpp — see turn_runner.h.
+// native/turn_runner.cpp — see turn_runner.h.
 #include "native/turn_runner.h"
 
 #include <chrono>

@@ -1,6 +1,6 @@
 // headstart-cloud over real sockets: CloudServer in-process on 127.0.0.1 (port 0) with the tiny
 // ONNX model behind it, spoken to with cpp-httplib and read back with core's own SSE parser.
-// Covers issue #4's server requirements: the OpenAI-compatible endpoints, OpenAI-style errors,
+// Covers the server's contract: the OpenAI-compatible endpoints, OpenAI-style errors,
 // the verdict protocol, injected latency, bounded concurrency, CORS and clients that hang up.
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-// tests/test_eval.cpp — the evaluation's pure measurements (core/eval_metrics.h): prompt sets, percentiles,
+// tests/test_eval_metrics.cpp — the evaluation's pure measurements (core/eval_metrics.h): prompt sets, percentiles,
 // distinct-n, the on-topic check, join defects, path shares, the judge's verdicts, held-out
 // rendering and the perplexity arithmetic.
 #include <catch2/catch.hpp>

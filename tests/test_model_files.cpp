@@ -54,7 +54,7 @@ TEST_CASE("model files: trained models by size, none without a tokenizer", "[mod
     CHECK_FALSE(default_model((d.path / "missing").string()).has_value());
 }
 
-TEST_CASE("model files: models.json's ranking chooses the default; a bad one falls back to size", "[model_files]") {
+TEST_CASE("model files: models.json's ranking chooses the default, a bad one falls back to size", "[model_files]") {
     ScratchDir d;
     d.write("tokenizer.json", "{}");
     d.write("mulm-8m-int8.onnx");

@@ -1,6 +1,6 @@
 // Whole turns end to end: run_turn (native/turn_runner.h) with the tiny μLM in ONNX Runtime on
 // this thread, cpp-httplib to a real headstart-cloud on 127.0.0.1 (in-process, the same tiny
-// model behind it). The happy path, the pacing, and every failure path of issue #4: unreachable,
+// model behind it). The happy path, the pacing, and every failure path: unreachable,
 // HTTP 5xx, a stall past the deadline, a stream cut mid-way, a garbage stream, cancellation. Each
 // failure must end the turn (bounded by wall clock), keep the opener shown, record CloudFailed
 // with a readable reason and end gracefully.

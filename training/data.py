@@ -8,7 +8,7 @@ Map of this file:
   is_heldout()         deterministic split from a hash of the rendered example
   encode_example()     tokens + loss mask (1 on assistant reply tokens and their <|im_end|>)
   prepare()            the whole step: writes shards + manifest.json into an output folder
-  training_texts()     rendered train-split texts for tokenizer training
+  training_texts()     rendered train-split texts for tokenizer training (train_tokenizer.py)
 
 Schemas (one JSON object per line in .jsonl, or a list of them in .json; .gz allowed):
   {"messages": [{"role": "user"|"assistant"|"system", "content": ...}, ...]}    (also "conversations",
@@ -521,7 +521,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description="Prepare token shards from a data folder.")
     p.add_argument("--data", nargs="+", default=[os.path.normpath(os.path.join(HERE, "..", "..", "shared", "data"))],
                    help="data folder(s) or files (default: ../shared/data)")
-    p.add_argument("--tokenizer", required=True, help="tokenizer.json (train one with tokenizer.py train)")
+    p.add_argument("--tokenizer", required=True, help="tokenizer.json (train one with train_tokenizer.py)")
     p.add_argument("--out", required=True, help="output folder for shards + manifest.json")
     p.add_argument("--heldout", type=float, default=0.02, help="held-out fraction (default 0.02)")
     p.add_argument("--mix", help='JSON {"glob": weight} per source (default: every source 1.0)')

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # training/pipeline.sh — the whole pipeline for one config, each step skipped when its output exists:
-#   tokenizer.py train -> data.py -> train.py (resumes) -> export.py (fp32 + int8 + cards) -> parity.py
+#   train_tokenizer.py -> data.py -> train.py (resumes) -> export.py (fp32 + int8 + cards) -> parity.py
 #
 #   training/pipeline.sh CONFIG [extra train.py flags...]       CONFIG: 8m | 16m | 28m | tiny
 # Environment (defaults in brackets):
@@ -32,7 +32,7 @@ tok="$WORK/tokenizer-$VOCAB.json"
 prep="$WORK/data-$VOCAB"
 run="$WORK/run-$CONFIG"
 
-[ -f "$tok" ] || $PY training/tokenizer.py train --data "$DATA" --vocab-size "$VOCAB" --out "$tok" \
+[ -f "$tok" ] || $PY training/train_tokenizer.py --data "$DATA" --vocab-size "$VOCAB" --out "$tok" \
                    --fixture "$WORK/tokenizer_fixture-$VOCAB.json"
 [ -f "$prep/manifest.json" ] || $PY training/data.py --data "$DATA" --tokenizer "$tok" --out "$prep"
 $PY training/train.py --config "$CONFIG" --data "$prep" --out "$run" --device "$DEVICE" "$@"

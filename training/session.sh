@@ -26,7 +26,7 @@ mkdir -p "$WORK"
 tok=assets/models/tokenizer.json
 if [ ! -f "$tok" ]; then
   tok=$WORK/tokenizer-8192.json
-  [ -f "$tok" ] || $PY training/tokenizer.py train --data "$DATA/chat" "$DATA/chat_extra" --vocab-size 8192 --out "$tok"
+  [ -f "$tok" ] || $PY training/train_tokenizer.py --data "$DATA/chat" "$DATA/chat_extra" --vocab-size 8192 --out "$tok"
 fi
 prep=$WORK/data-8192
 [ -f "$prep/manifest.json" ] || $PY training/data.py --data "$DATA/chat" "$DATA/chat_extra" --tokenizer "$tok" \

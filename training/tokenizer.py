@@ -8,7 +8,7 @@ Map of this file:
   train_bpe()          learns merges from a word-frequency table with incremental pair counts
   Tokenizer            encode / decode / save / load of tokenizer.json
   TRICKY_TEXTS         texts for the C++ parity fixture (`--fixture OUT.json`)
-  main()               CLI: train | encode | decode | fixture
+  main()               CLI: encode | decode | fixture (training one from data: train_tokenizer.py)
 
 Vocabulary layout (ids): 0..2 special tokens, 3..258 the 256 single bytes (id = 3 + byte value),
 259.. one token per merge, in merge order (so a merge's rank is `new_id - 259`).
@@ -374,13 +374,6 @@ def write_fixture(tok, path, texts=TRICKY_TEXTS):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd")
-    t = sub.add_parser("train", help="train a tokenizer on a data folder or files")
-    t.add_argument("--data", required=True, nargs="+", help="data folder(s) or files (see data.py)")
-    t.add_argument("--vocab-size", type=int, default=8192)
-    t.add_argument("--max-bytes", type=int, default=32_000_000, help="train on at most this much text")
-    t.add_argument("--min-frequency", type=int, default=2)
-    t.add_argument("--out", required=True, help="tokenizer.json to write")
-    t.add_argument("--fixture", help="also write a parity fixture here")
     e = sub.add_parser("encode", help="print the ids of a text")
     e.add_argument("--tokenizer", required=True)
     e.add_argument("text")
@@ -392,16 +385,7 @@ def main(argv=None):
                    help="write {text, ids} parity pairs over tricky texts")
     args = p.parse_args(argv)
 
-    if args.cmd == "train":
-        import data  # local module; imported here so encode/decode work without it
-        texts = data.training_texts(args.data, max_bytes=args.max_bytes)
-        tok = train_tokenizer(texts, args.vocab_size, min_frequency=args.min_frequency)
-        tok.save(args.out)
-        print(f"wrote {args.out}")
-        if args.fixture:
-            write_fixture(tok, args.fixture)
-            print(f"wrote {args.fixture}")
-    elif args.cmd == "encode":
+    if args.cmd == "encode":
         print(" ".join(map(str, Tokenizer.load(args.tokenizer).encode(args.text))))
     elif args.cmd == "decode":
         print(Tokenizer.load(args.tokenizer).decode(args.ids))

@@ -8,9 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/metrics_json.h"
 #include "core/prompt_cache.h"
-#include "core/turn_json.h"
 #include "core/words.h"
 #include "imgui.h"
 #include "shaders_embedded.h"
@@ -44,37 +42,6 @@ const char* view_name(App::View v) {
         case App::View::Study: return "study";
     }
     return "live";
-}
-
-// The turn as the state hook has always reported it at the top level (the web tests read these).
-nlohmann::json top_level_turn_fields(const TurnSnapshot& snap) {
-    using nlohmann::json;
-    json j = {{"status", snap.status}, {"running", snap.running}, {"turn_error", snap.error},
-              {"preread_tokens", snap.preread_tokens}};
-    if (const headstart::Turn* t = snap.turn.get()) {
-        json tokens = json::array();
-        for (const auto& tok : t->opener_tokens())
-            tokens.push_back({{"text", tok.text}, {"prob", tok.prob}, {"in_opener", tok.in_opener}});
-        const headstart::Event* handoff = t->timeline().first(headstart::EventKind::Handoff);
-        const headstart::TurnMetrics m = t->timeline().metrics();
-        j.update({{"phase", headstart::to_string(t->phase())},
-                  {"question", t->question()},
-                  {"opener", t->opener()},
-                  {"tokens", tokens},
-                  {"handoff_ms", handoff ? json(handoff->t_ms) : json(nullptr)},
-                  {"path", m.path},
-                  {"cloud_text", t->cloud_text()},
-                  {"answer", t->answer().visible_text()},
-                  {"shown", t->shown_text()},
-                  {"failure", t->failure()},
-                  {"prompt_tokens", t->prompt_tokens()},
-                  {"prompt_reused", t->prompt_reused()},
-                  {"metrics", headstart::metrics_json(m)}});
-        j["metrics"]["failed"] = m.failed;
-    } else {
-        j["phase"] = "idle";
-    }
-    return j;
 }
 
 }  // namespace
@@ -423,8 +390,7 @@ std::string App::state_json() const {
               {"controls", controls_.to_json()}};
     if (driver_)
         for (const auto& m : driver_->models()) j["models"].push_back(m.name);
-    j.update(top_level_turn_fields(snap));
-    j["turn"] = snap.turn ? headstart::turn_json(*snap.turn) : json(nullptr);
+    j.update(turn_state(snap));
     j["race"] = race_.state();
     j["study"] = study_.state();
     return j.dump(-1, ' ', false, json::error_handler_t::replace);

@@ -53,7 +53,7 @@ const char* to_string(OpenerPolicyChoice p) {
 
 namespace {
 
-// The nominal first-token wait of headstart-cloud's profiles (cloud/latency.cpp), for the
+// The nominal first-token wait of headstart-cloud's profiles (core/latency_profile.cpp), for the
 // latency-aware policy before a turn has measured one.
 double nominal_latency_ms(const std::string& profile) {
     if (profile == "none") return 100;

@@ -1,5 +1,10 @@
-// ui/state.h — a driver's snapshot as JSON, for the app's state (--state OUT.json, the page's state
-// hook, the race): status, running, error, and the turn in detail (core/turn_json.h; null before one).
+// ui/state.h — what the app shows, as JSON (--state OUT.json, the page's state hook, the race):
+//
+//   snapshot_state()   a driver's snapshot: status, running, error, and the turn in detail
+//                      (core/turn_json.h; null before one)
+//   turn_state()       the app state's turn fields: phase, question, opener, tokens, handoff_ms,
+//                      path, cloud_text, answer, shown, failure, metrics, ... and "turn" in detail
+//                      (the web and desktop tests read these; App::state_json() adds the app's own)
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -9,5 +14,6 @@
 namespace ui {
 
 nlohmann::json snapshot_state(const TurnSnapshot& snapshot);
+nlohmann::json turn_state(const TurnSnapshot& snapshot);
 
 }  // namespace ui

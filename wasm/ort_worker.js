@@ -111,7 +111,7 @@ async function load({ slot, model, tokenizer, threads, spin }) {
     const session = await ort.InferenceSession.create(new Uint8Array(bytes), {
       executionProviders: ['wasm'],
       graphOptimizationLevel: 'all',
-      // int8 weights folded to fp32 at load, as natively (desktop/ort_model.cpp says why).
+      // int8 weights folded to fp32 at load, as natively (native/ort_model.cpp says why).
       extra: { session: { disable_quant_qdq: '1', intra_op: { allow_spinning: spin ? '1' : '0' } } },
     });
     const info = describe(session);

@@ -1,4 +1,4 @@
-// wasm/web_bench.cpp — see web_bench.h. The teacher-forced method of desktop/bench.cpp
+// wasm/web_bench.cpp — see web_bench.h. The teacher-forced method of cli/bench.cpp
 // (run_forced), cut into callbacks: prefill; then per opener token sample + step, until the token
 // that starts the fifth word is sampled. Step times are what the page sees (worker round trip
 // included); the worker's own session.run time is reported beside them.
@@ -40,7 +40,7 @@ struct Series {
     Ahead typed, paused;
 };
 
-// How much of the prompt is in the KV cache when the clock starts (desktop/bench.cpp's passes).
+// How much of the prompt is in the KV cache when the clock starts (cli/bench.cpp's passes).
 enum class Pass { Cold, Typed, Paused };
 
 // One benchmark, alive until its report is sent (callbacks hold the only reference).

@@ -1,5 +1,5 @@
 // wasm/web_bench.h — `headstart bench --teacher-forced` in the browser: the same prompts, openers
-// and figures (TTFT, time to 4 words, decode ms per token; p50 / p95) as desktop/bench.cpp, with
+// and figures (TTFT, time to 4 words, decode ms per token; p50 / p95) as cli/bench.cpp, with
 // onnxruntime-web (wasm/web_bridge.h) instead of native ONNX Runtime. The page runs it with
 // index.html?bench=MODEL_URL,...&tokenizer=URL[&runs=N][&threads=N]; web/bench.mjs drives that
 // in headless Chromium beside the native bench and prints both with the ratio.

@@ -1,4 +1,4 @@
-// wasm/web_driver.cpp — see web_driver.h. The control flow mirrors desktop/turn_runner.cpp (prefill
+// wasm/web_driver.cpp — see web_driver.h. The control flow mirrors native/turn_runner.cpp (prefill
 // once, one step per token, handoff, stream, pace), cut into callbacks.
 #include "wasm/web_driver.h"
 
@@ -8,7 +8,7 @@ namespace headstart {
 namespace {
 
 // The URL for a request path on an endpoint; a base that already ends in /v1 is not doubled
-// (as desktop/turn_runner.cpp's endpoint_url, which the web build does not link).
+// (as native/turn_runner.cpp's endpoint_url, which the web build does not link).
 std::string endpoint_url(const Endpoint& endpoint, const std::string& path) {
     std::string base = endpoint.base_url;
     while (!base.empty() && base.back() == '/') base.pop_back();

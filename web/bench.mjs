@@ -1,5 +1,5 @@
 // web/bench.mjs — the μLM benchmark in the browser beside the native one: the same models, prompts
-// and teacher-forced openers (desktop/bench.cpp, wasm/web_bench.cpp), the same figures (TTFT, time
+// and teacher-forced openers (cli/bench.cpp, wasm/web_bench.cpp), the same figures (TTFT, time
 // to 4 words, decode ms per token; p50), native ONNX Runtime vs onnxruntime-web (wasm, SIMD) in
 // headless Chromium, and their ratio. Target: web within 2.5x of native on the 28M model.
 //   node web/bench.mjs --dist build/wasm/web --native build/native/cli/headstart \

@@ -30,7 +30,7 @@ fi
 # The same models and tokenizer as scripts/bench (made the same way when missing).
 tokenizer=build/bench-models/bench-tokenizer.json
 mkdir -p build/bench-models
-[ -f "$tokenizer" ] || /usr/bin/python3 training/tokenizer.py train --data training/fixtures/tiny_corpus.jsonl \
+[ -f "$tokenizer" ] || /usr/bin/python3 training/train_tokenizer.py --data training/fixtures/tiny_corpus.jsonl \
   --vocab-size 8192 --min-frequency 2 --out "$tokenizer" >/dev/null
 vocab=$(/usr/bin/python3 -c "import json,sys; t=json.load(open(sys.argv[1])); print(max(t['model']['vocab'].values())+1+len(t.get('added_tokens',[])))" "$tokenizer")
 models=()
