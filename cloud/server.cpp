@@ -1,5 +1,13 @@
 // cloud/server.cpp — see server.h. Handlers are small and explicit; errors are returned as
 // OpenAI-style JSON, never thrown across the HTTP layer.
+//
+// Map of this file:
+//   send_error(), Fault       OpenAI-style errors; the faults tests inject (X-Headstart-Fault)
+//   chunk_json()              one SSE chunk of either endpoint
+//   acquire(), release()      the generation slots (max_concurrency, a queue timeout -> 429)
+//   routes()                  /health, /v1/models, the two completions (parse_completion_request(),
+//                             a slot, the injected latency, whole or streamed), the web page
+//   bind(), run(), stop()     the socket; stop() is lock-free for the signal handler
 #include "cloud/server.h"
 
 #include <httplib.h>

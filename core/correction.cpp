@@ -1,4 +1,9 @@
 // core/correction.cpp — see correction.h.
+//
+// Map of this file:
+//   Method 1          pass_through_gate(): cut an unsure opener at its last confident word, or replace it
+//   Method 2          split_pivot(): the cloud's bridge and answer, blame words dropped
+//   compose           compose_answer(): opener + continuation (continue, pivot, rewrite, gate) -> segments
 #include "core/correction.h"
 
 #include <cmath>

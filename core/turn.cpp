@@ -1,4 +1,11 @@
 // core/turn.cpp — see turn.h.
+//
+// Map of this file:
+//   mulm_prompt_ids()         the question as the μLM's ChatML prompt (cut at 4000 bytes, UTF-8 safe)
+//   begin(), on_logits()      the opener: prompt ids, then one sampled token per logits, the policy's stop
+//   handoff()                 the gate, then the cloud request
+//   on_cloud_*()              status, bytes (SSE -> deltas -> verdict), the end or the failure
+//   answer(), advance()       the corrected answer, and the presenter paced to a clock
 #include "core/turn.h"
 
 #include <algorithm>

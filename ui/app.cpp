@@ -1,4 +1,12 @@
-// ui/app.cpp — see app.h: the layout (top bar, sidebar, tabs), the drivers' plumbing, the state.
+// ui/app.cpp — see app.h.
+//
+// Map of this file:
+//   ask(), race()          a turn / a race from the question box, the presets or a script
+//   frame()                one frame: drivers polled, read-ahead, backdrop, top bar, sidebar, tab
+//   preread_typed()        the question's finished words into the μLM's KV cache while typing
+//   draw_top_bar() ...     the layout: top bar (question, presets), sidebar (controls), the tabs
+//   scripting              set_control(), show_view(), condition(), study_command()
+//   state                  state_json(): the app's own fields + ui/state.h's turn fields
 #include "ui/app.h"
 
 #include <algorithm>

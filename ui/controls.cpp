@@ -1,4 +1,10 @@
 // ui/controls.cpp — see controls.h.
+//
+// Map of this file:
+//   presets              the preset questions and latency profiles
+//   request()            the controls -> the next turn's TurnRequest (the one place they are read)
+//   set(), to_json()     a control by name (scripts, the page's hook) and all of them as JSON
+//   draw()               the sidebar
 #include "ui/controls.h"
 
 #include <algorithm>

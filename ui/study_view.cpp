@@ -1,4 +1,10 @@
 // ui/study_view.cpp — see study_view.h.
+//
+// Map of this file:
+//   the session        set_store(), reload(), next_pair() (both conditions run hidden), update()
+//                      (the pair's turns finish, then replay A then B), rate(), export_csv()
+//   drawing            the session bar, the summary (shares with Wilson intervals), the pair, draw()
+//   state()            the study as JSON (tests, the page's state hook)
 #include "ui/study_view.h"
 
 #include <algorithm>

@@ -1,4 +1,11 @@
 // ui/transcript.cpp — see transcript.h.
+//
+// Map of this file:
+//   answer_words()        the answer as the user sees it, word by word, with each word's origin
+//   draw_answer()         those words wrapped, with the gate's cut, the pivot's bridge and the rewrite
+//   draw_token_chips()    one chip per μLM token (probability, alternatives on hover), the handoff mark,
+//                         then the cloud's pieces
+//   draw_transcript()     the whole panel
 #include "ui/transcript.h"
 
 #include <algorithm>
