@@ -25,10 +25,10 @@
 #include <string>
 #include <vector>
 
+#include "cli/commands.h"
 #include "core/tokenizer.h"
 #include "core/turn.h"
 #include "core/turn_json.h"
-#include "cli/commands.h"
 #include "native/model_files.h"
 #include "native/ort_model.h"
 #include "native/turn_runner.h"
@@ -65,17 +65,31 @@ std::string parse_ask(int argc, char** argv, AskOptions* o) {
             o->question = a;
             continue;
         }
-        if (a == "--json") { o->json_out = true; continue; }
-        if (a == "--no-gate") { o->turn.gate.enabled = false; continue; }
-        if (a == "--fast") { o->run.paced = false; continue; }
-        if (a == "--speech") { o->turn.correction.mode = PresentationMode::Speech; continue; }
+        if (a == "--json") {
+            o->json_out = true;
+            continue;
+        }
+        if (a == "--no-gate") {
+            o->turn.gate.enabled = false;
+            continue;
+        }
+        if (a == "--fast") {
+            o->run.paced = false;
+            continue;
+        }
+        if (a == "--speech") {
+            o->turn.correction.mode = PresentationMode::Speech;
+            continue;
+        }
         if (i + 1 >= argc) return "missing value for " + a;
         const char* v = argv[++i];
         double n = 0;
         if (a == "--model") o->model = v;
         else if (a == "--tokenizer") o->tokenizer = v;
-        else if (a == "--threads") { if (!number(v, 1, 64, &n)) return "bad --threads"; o->threads = static_cast<int>(n); }
-        else if (a == "--cloud") o->run.endpoint.base_url = v;
+        else if (a == "--threads") {
+            if (!number(v, 1, 64, &n)) return "bad --threads";
+            o->threads = static_cast<int>(n);
+        } else if (a == "--cloud") o->run.endpoint.base_url = v;
         else if (a == "--cloud-model") o->run.endpoint.model = o->turn.handoff.model = v;
         else if (a == "--api-key-env") o->api_key_env = v;
         else if (a == "--ca-file") o->run.endpoint.ca_file = v;
@@ -95,20 +109,34 @@ std::string parse_ask(int argc, char** argv, AskOptions* o) {
             if (s == "auto") o->turn.forced_verdict.clear();
             else if (s == "continue" || s == "pivot" || s == "rewrite") o->turn.forced_verdict = s;
             else return "--verdict is auto, continue, pivot or rewrite";
-        }
-        else if (a == "--min-words") { if (!number(v, 1, 32, &n)) return "bad --min-words"; o->turn.opener.min_words = static_cast<int>(n); }
-        else if (a == "--max-words") { if (!number(v, 1, 32, &n)) return "bad --max-words"; o->turn.opener.max_words = static_cast<int>(n); }
-        else if (a == "--latency-ms") { if (!number(v, 0, 60000, &n)) return "bad --latency-ms"; o->turn.opener.expected_cloud_latency_ms = n; }
-        else if (a == "--wpm") {
+        } else if (a == "--min-words") {
+            if (!number(v, 1, 32, &n)) return "bad --min-words";
+            o->turn.opener.min_words = static_cast<int>(n);
+        } else if (a == "--max-words") {
+            if (!number(v, 1, 32, &n)) return "bad --max-words";
+            o->turn.opener.max_words = static_cast<int>(n);
+        } else if (a == "--latency-ms") {
+            if (!number(v, 0, 60000, &n)) return "bad --latency-ms";
+            o->turn.opener.expected_cloud_latency_ms = n;
+        } else if (a == "--wpm") {
             if (!number(v, 30, 2000, &n)) return "bad --wpm (30..2000)";
             o->turn.presenter.words_per_minute = o->turn.opener.words_per_minute = n;
-        }
-        else if (a == "--temperature") { if (!number(v, 0, 2, &n)) return "bad --temperature"; o->turn.sampler.temperature = static_cast<float>(n); }
-        else if (a == "--top-k") { if (!number(v, 0, 100000, &n)) return "bad --top-k"; o->turn.sampler.top_k = static_cast<int>(n); }
-        else if (a == "--top-p") { if (!number(v, 0.001, 1, &n)) return "bad --top-p"; o->turn.sampler.top_p = static_cast<float>(n); }
-        else if (a == "--seed") { if (!number(v, 0, 1e18, &n)) return "bad --seed"; o->turn.sampler.seed = static_cast<std::uint64_t>(n); }
-        else if (a == "--deadline-ms") { if (!number(v, 100, 600000, &n)) return "bad --deadline-ms"; o->run.idle_timeout_ms = static_cast<int>(n); }
-        else return "unknown option " + a;
+        } else if (a == "--temperature") {
+            if (!number(v, 0, 2, &n)) return "bad --temperature";
+            o->turn.sampler.temperature = static_cast<float>(n);
+        } else if (a == "--top-k") {
+            if (!number(v, 0, 100000, &n)) return "bad --top-k";
+            o->turn.sampler.top_k = static_cast<int>(n);
+        } else if (a == "--top-p") {
+            if (!number(v, 0.001, 1, &n)) return "bad --top-p";
+            o->turn.sampler.top_p = static_cast<float>(n);
+        } else if (a == "--seed") {
+            if (!number(v, 0, 1e18, &n)) return "bad --seed";
+            o->turn.sampler.seed = static_cast<std::uint64_t>(n);
+        } else if (a == "--deadline-ms") {
+            if (!number(v, 100, 600000, &n)) return "bad --deadline-ms";
+            o->run.idle_timeout_ms = static_cast<int>(n);
+        } else return "unknown option " + a;
     }
     if (o->question.empty()) return "ask needs a question";
     o->turn.handoff.model = o->run.endpoint.model;
@@ -135,17 +163,26 @@ int headstart::ask_main(int argc, char** argv) {
     if (auto err = parse_ask(argc, argv, &o); !err.empty()) return cli_usage(err);
     std::unique_ptr<LanguageModel> model;
     auto tokenizer = Tokenizer::load(o.tokenizer);
-    if (!tokenizer.ok()) { std::fprintf(stderr, "headstart: %s\n", tokenizer.error().c_str()); return 1; }
+    if (!tokenizer.ok()) {
+        std::fprintf(stderr, "headstart: %s\n", tokenizer.error().c_str());
+        return 1;
+    }
     if (o.turn.opener_source == OpenerSource::Model) {
         if (o.model.empty()) {
             const auto m = default_model();
-            if (!m) { std::fprintf(stderr, "headstart: no --model given and no trained μLM in assets/models\n"); return 1; }
+            if (!m) {
+                std::fprintf(stderr, "headstart: no --model given and no trained μLM in assets/models\n");
+                return 1;
+            }
             o.model = m->model_path;
         }
         OrtModelOptions mo;
         mo.threads = o.threads;
         auto m = load_ort_model(o.model, mo);
-        if (!m.ok()) { std::fprintf(stderr, "headstart: %s\n", m.error().c_str()); return 1; }
+        if (!m.ok()) {
+            std::fprintf(stderr, "headstart: %s\n", m.error().c_str());
+            return 1;
+        }
         model = std::move(m.value());
     }
     Turn turn(tokenizer.value(), o.turn);
@@ -162,20 +199,26 @@ int headstart::ask_main(int argc, char** argv) {
     };
     if (!o.json_out) std::printf("> %s\n", o.question.c_str());
     Status st = run_turn(turn, o.question, model.get(), http, o.run, live);
-    if (!st.ok()) { std::fprintf(stderr, "\nheadstart: %s\n", st.error().c_str()); return 1; }
+    if (!st.ok()) {
+        std::fprintf(stderr, "\nheadstart: %s\n", st.error().c_str());
+        return 1;
+    }
     if (o.json_out) {
         std::printf("%s\n", turn_json(turn).dump(2).c_str());
         return 0;
     }
     const TurnMetrics m = turn.timeline().metrics();
     const CorrectedAnswer a = turn.answer();
-    std::printf("\n\nopener    \"%s\"  (%s, %d tokens; stop: %s)\n", turn.opener().c_str(), to_string(turn.config().opener_source),
-                static_cast<int>(turn.opener_tokens().size()), turn.opener_decision().why.empty() ? "—" : turn.opener_decision().why.c_str());
+    std::printf("\n\nopener    \"%s\"  (%s, %d tokens; stop: %s)\n", turn.opener().c_str(),
+                to_string(turn.config().opener_source), static_cast<int>(turn.opener_tokens().size()),
+                turn.opener_decision().why.empty() ? "—" : turn.opener_decision().why.c_str());
     std::printf("tokens   ");
-    for (const auto& t : turn.opener_tokens()) std::printf(" [%s %.2f]%s", t.text.c_str(), t.prob, t.in_opener ? "" : "x");
+    for (const auto& t : turn.opener_tokens())
+        std::printf(" [%s %.2f]%s", t.text.c_str(), t.prob, t.in_opener ? "" : "x");
     std::printf("\ngate      %s\n", turn.gate().fired ? turn.gate().why.c_str() : "passed");
     std::printf("handoff   %s %s\n", to_string(turn.config().handoff.mode), o.run.endpoint.base_url.c_str());
-    if (auto v = turn.verdict()) std::printf("verdict   %s (%s: %s)\n", to_string(v->verdict), to_string(v->source), v->why.c_str());
+    if (auto v = turn.verdict())
+        std::printf("verdict   %s (%s: %s)\n", to_string(v->verdict), to_string(v->source), v->why.c_str());
     std::printf("path      %s\n", a.label().c_str());
     if (turn.cloud_failed()) std::printf("cloud     FAILED: %s\n", turn.failure().c_str());
     std::printf("answer    ");
@@ -184,8 +227,9 @@ int headstart::ask_main(int argc, char** argv) {
         if (s.style == SegmentStyle::Struck) std::printf("~~%s~~", s.text.c_str());
         else std::printf("%s", s.text.c_str());
     }
-    std::printf("\ntimings   local TTFT %s | 4 words %s | cloud TTFT %s | first word shown %s | masked %.0f ms | stall %.0f ms | %d words before the cloud\n",
-                ms(m.local_ttft_ms).c_str(), ms(m.time_to_4_words_ms).c_str(), ms(m.cloud_ttft_ms).c_str(),
-                ms(m.perceived_first_word_ms).c_str(), m.masked_ms, m.stall_ms, m.words_before_cloud);
+    std::printf(
+        "\ntimings   local TTFT %s | 4 words %s | cloud TTFT %s | first word shown %s | masked %.0f ms | stall %.0f ms | %d words before the cloud\n",
+        ms(m.local_ttft_ms).c_str(), ms(m.time_to_4_words_ms).c_str(), ms(m.cloud_ttft_ms).c_str(),
+        ms(m.perceived_first_word_ms).c_str(), m.masked_ms, m.stall_ms, m.words_before_cloud);
     return 0;
 }

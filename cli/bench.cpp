@@ -49,8 +49,14 @@ class RecomputeEveryStep final : public LanguageModel {
 public:
     explicit RecomputeEveryStep(LanguageModel& inner) : inner_(inner) {}
     const ModelInfo& info() const override { return inner_.info(); }
-    Status prefill(const std::vector<int>& prompt) override { ids_ = prompt; return inner_.prefill(ids_); }
-    Status step(int token) override { ids_.push_back(token); return inner_.prefill(ids_); }
+    Status prefill(const std::vector<int>& prompt) override {
+        ids_ = prompt;
+        return inner_.prefill(ids_);
+    }
+    Status step(int token) override {
+        ids_.push_back(token);
+        return inner_.prefill(ids_);
+    }
     Status extend(int keep, const std::vector<int>& tokens) override {
         ids_.resize(static_cast<size_t>(keep));
         ids_.insert(ids_.end(), tokens.begin(), tokens.end());
@@ -120,7 +126,10 @@ Result<OpenerRun> run_forced(LanguageModel& model, const Tokenizer& tok, const s
     for (size_t i = 0; i < forced.size(); ++i) {
         if (auto s = sampler.sample(model.logits()); !s.ok()) return Error{s.error()};
         if (i == 0) r.ttft_ms = now();
-        if (i > 0 && tok.starts_word(forced[i]) && ++word_starts == 4) { r.four_words_ms = now(); break; }
+        if (i > 0 && tok.starts_word(forced[i]) && ++word_starts == 4) {
+            r.four_words_ms = now();
+            break;
+        }
         const auto s0 = Clock::now();
         if (auto st = model.step(forced[i]); !st.ok()) return Error{st.error()};
         r.step_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - s0).count());
@@ -128,7 +137,6 @@ Result<OpenerRun> run_forced(LanguageModel& model, const Tokenizer& tok, const s
     }
     return r;
 }
-
 
 struct Series {
     std::vector<double> ttft, four, step, tokens_to_four;
@@ -141,8 +149,12 @@ struct Series {
         step.insert(step.end(), r.step_ms.begin(), r.step_ms.end());
     }
     json to_json() const {
-        const auto pair = [](const std::vector<double>& v) { return json{{"p50", bench_percentile(v, 0.5)}, {"p95", bench_percentile(v, 0.95)}, {"n", v.size()}}; };
-        return {{"ttft_ms", pair(ttft)}, {"time_to_4_words_ms", pair(four)}, {"decode_ms_per_token", pair(step)},
+        const auto pair = [](const std::vector<double>& v) {
+            return json{{"p50", bench_percentile(v, 0.5)}, {"p95", bench_percentile(v, 0.95)}, {"n", v.size()}};
+        };
+        return {{"ttft_ms", pair(ttft)},
+                {"time_to_4_words_ms", pair(four)},
+                {"decode_ms_per_token", pair(step)},
                 {"tokens_to_4_words_p50", bench_percentile(tokens_to_four, 0.5)}};
     }
 };
@@ -163,7 +175,8 @@ std::vector<std::string> split_list(const std::string& s) {
     std::vector<std::string> out;
     std::stringstream ss(s);
     std::string item;
-    while (std::getline(ss, item, ',')) if (!item.empty()) out.push_back(item);
+    while (std::getline(ss, item, ','))
+        if (!item.empty()) out.push_back(item);
     return out;
 }
 
@@ -177,29 +190,58 @@ int bench_main(int argc, char** argv) {
     bool baseline = true, forced = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a == "--no-baseline") { baseline = false; continue; }
-        if (a == "--teacher-forced") { forced = true; continue; }
-        if (i + 1 >= argc) { std::fprintf(stderr, "headstart bench: missing value for %s\n", a.c_str()); return 2; }
+        if (a == "--no-baseline") {
+            baseline = false;
+            continue;
+        }
+        if (a == "--teacher-forced") {
+            forced = true;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            std::fprintf(stderr, "headstart bench: missing value for %s\n", a.c_str());
+            return 2;
+        }
         const std::string v = argv[++i];
         if (a == "--models") models = split_list(v);
         else if (a == "--tokenizer") tokenizer_path = v;
-        else if (a == "--threads") { threads.clear(); for (auto& t : split_list(v)) threads.push_back(std::max(1, std::atoi(t.c_str()))); }
-        else if (a == "--runs") runs = std::max(1, std::atoi(v.c_str()));
+        else if (a == "--threads") {
+            threads.clear();
+            for (auto& t : split_list(v)) threads.push_back(std::max(1, std::atoi(t.c_str())));
+        } else if (a == "--runs") runs = std::max(1, std::atoi(v.c_str()));
         else if (a == "--json") json_path = v;
         else if (a == "--prompts") prompts_path = v;
-        else { std::fprintf(stderr, "headstart bench: unknown option %s\n", a.c_str()); return 2; }
+        else {
+            std::fprintf(stderr, "headstart bench: unknown option %s\n", a.c_str());
+            return 2;
+        }
     }
     if (models.empty())
         for (const auto& m : trained_models()) models.push_back(m.model_path);
-    if (models.empty()) { std::fprintf(stderr, "headstart bench: no --models and no trained μLM in assets/models\n"); return 2; }
+    if (models.empty()) {
+        std::fprintf(stderr, "headstart bench: no --models and no trained μLM in assets/models\n");
+        return 2;
+    }
     auto tok = Tokenizer::load(tokenizer_path);
-    if (!tok.ok()) { std::fprintf(stderr, "headstart bench: %s\n", tok.error().c_str()); return 1; }
+    if (!tok.ok()) {
+        std::fprintf(stderr, "headstart bench: %s\n", tok.error().c_str());
+        return 1;
+    }
     std::vector<std::string> prompts, openers;
-    for (const auto& p : kBenchPrompts) { prompts.push_back(p.question); openers.push_back(p.opener); }
+    for (const auto& p : kBenchPrompts) {
+        prompts.push_back(p.question);
+        openers.push_back(p.opener);
+    }
     if (!prompts_path.empty()) {
         std::ifstream in(prompts_path);
-        if (!in) { std::fprintf(stderr, "headstart bench: cannot read %s\n", prompts_path.c_str()); return 1; }
-        if (forced) { std::fprintf(stderr, "headstart bench: --teacher-forced uses the built-in prompts\n"); return 2; }
+        if (!in) {
+            std::fprintf(stderr, "headstart bench: cannot read %s\n", prompts_path.c_str());
+            return 1;
+        }
+        if (forced) {
+            std::fprintf(stderr, "headstart bench: --teacher-forced uses the built-in prompts\n");
+            return 2;
+        }
         prompts.clear();
         std::string line;
         while (std::getline(in, line)) {
@@ -224,7 +266,11 @@ int bench_main(int argc, char** argv) {
             mo.threads = t;
             auto model = load_ort_model(path, mo);
             const double load_ms = std::chrono::duration<double, std::milli>(Clock::now() - l0).count();
-            if (!model.ok()) { std::fprintf(stderr, "headstart bench: %s\n", model.error().c_str()); status = 1; break; }
+            if (!model.ok()) {
+                std::fprintf(stderr, "headstart bench: %s\n", model.error().c_str());
+                status = 1;
+                break;
+            }
             LanguageModel& m = **model;
             if (auto w = opener_run(m, 0); !w.ok()) {  // warm-up
                 std::fprintf(stderr, "headstart bench: %s\n", w.error().c_str());
@@ -250,13 +296,17 @@ int bench_main(int argc, char** argv) {
             for (int r = 0; r < runs; ++r)
                 for (size_t q = 0; q < prompts.size(); ++q) {
                     auto a = opener_run(m, q);
-                    if (!a.ok()) { std::fprintf(stderr, "headstart bench: %s\n", a.error().c_str()); return 1; }
+                    if (!a.ok()) {
+                        std::fprintf(stderr, "headstart bench: %s\n", a.error().c_str());
+                        return 1;
+                    }
                     cached.add(*a);
                     // Typed ahead: its finished words were read, Enter came right after the last
                     // word (the conservative case: that word and the ChatML tail are left). After a
                     // pause: the whole prompt was read, Enter runs its last token.
-                    for (auto [prefix, into] : {std::pair(prompt_prefix(*tok, prompts[q], TurnConfig{}), &typed),
-                                                std::pair(prompt_prefix(*tok, prompts[q], TurnConfig{}, true), &paused)})
+                    for (auto [prefix, into] :
+                         {std::pair(prompt_prefix(*tok, prompts[q], TurnConfig{}), &typed),
+                          std::pair(prompt_prefix(*tok, prompts[q], TurnConfig{}, true), &paused)})
                         if (auto st = ahead_run(q, prefix, *into); !st.ok()) {
                             std::fprintf(stderr, "headstart bench: %s\n", st.error().c_str());
                             return 1;
@@ -264,39 +314,53 @@ int bench_main(int argc, char** argv) {
                     if (baseline) {
                         RecomputeEveryStep slow(m);
                         auto b = opener_run(slow, q);
-                        if (!b.ok()) { std::fprintf(stderr, "headstart bench: %s\n", b.error().c_str()); return 1; }
+                        if (!b.ok()) {
+                            std::fprintf(stderr, "headstart bench: %s\n", b.error().c_str());
+                            return 1;
+                        }
                         recompute.add(*b);
                         if (b->opener != a->opener) ++mismatches;
                     }
                 }
             const double rss = rss_mb() - rss0;
-            json row = {{"model", path}, {"threads", t}, {"load_ms", load_ms}, {"rss_mb", rss},
-                        {"kv_cache", cached.to_json()}, {"typed_ahead", typed.to_json()},
+            json row = {{"model", path},
+                        {"threads", t},
+                        {"load_ms", load_ms},
+                        {"rss_mb", rss},
+                        {"kv_cache", cached.to_json()},
+                        {"typed_ahead", typed.to_json()},
                         {"paused_ahead", paused.to_json()}};
             char base[64] = "—", ratio[32] = "—";
             if (baseline) {
                 row["no_kv_cache"] = recompute.to_json();
                 row["opener_mismatches"] = mismatches;
-                const double four_ratio = bench_percentile(recompute.four, 0.5) / std::max(1e-9, bench_percentile(cached.four, 0.5));
-                const double step_ratio = bench_percentile(recompute.step, 0.5) / std::max(1e-9, bench_percentile(cached.step, 0.5));
+                const double four_ratio =
+                    bench_percentile(recompute.four, 0.5) / std::max(1e-9, bench_percentile(cached.four, 0.5));
+                const double step_ratio =
+                    bench_percentile(recompute.step, 0.5) / std::max(1e-9, bench_percentile(cached.step, 0.5));
                 row["speedup_4_words_p50"] = four_ratio;
                 row["speedup_decode_p50"] = step_ratio;
-                std::snprintf(base, sizeof base, "%.1f / %.2f", bench_percentile(recompute.four, 0.5), bench_percentile(recompute.step, 0.5));
+                std::snprintf(base, sizeof base, "%.1f / %.2f", bench_percentile(recompute.four, 0.5),
+                              bench_percentile(recompute.step, 0.5));
                 std::snprintf(ratio, sizeof ratio, "%.2fx", four_ratio);
             }
             report["results"].push_back(row);
             std::string name = path.substr(path.rfind('/') + 1);
-            std::printf("%-28s %3d %8.1f %7.1f | %6.2f / %-6.2f %6.2f / %-6.2f %6.3f / %-6.3f | %-15s %7s\n", name.c_str(), t,
-                        load_ms, rss, bench_percentile(cached.ttft, 0.5), bench_percentile(cached.ttft, 0.95),
-                        bench_percentile(cached.four, 0.5), bench_percentile(cached.four, 0.95), bench_percentile(cached.step, 0.5),
+            std::printf("%-28s %3d %8.1f %7.1f | %6.2f / %-6.2f %6.2f / %-6.2f %6.3f / %-6.3f | %-15s %7s\n",
+                        name.c_str(), t, load_ms, rss, bench_percentile(cached.ttft, 0.5),
+                        bench_percentile(cached.ttft, 0.95), bench_percentile(cached.four, 0.5),
+                        bench_percentile(cached.four, 0.95), bench_percentile(cached.step, 0.5),
                         bench_percentile(cached.step, 0.95), base, ratio);
-            std::printf("  (%s: 4 words took %.0f tokens, p50, with this tokenizer)\n", name.c_str(), bench_percentile(cached.tokens_to_four, 0.5));
+            std::printf("  (%s: 4 words took %.0f tokens, p50, with this tokenizer)\n", name.c_str(),
+                        bench_percentile(cached.tokens_to_four, 0.5));
             for (auto [label, a] : {std::pair("typed ahead", &typed), std::pair("after a pause", &paused)})
-                std::printf("  %s: TTFT %.2f / %.2f, 4 words %.2f / %.2f (p50 / p95; %.0f of %.0f prompt tokens left at Enter, p50)\n",
-                            label, bench_percentile(a->runs.ttft, 0.5), bench_percentile(a->runs.ttft, 0.95),
-                            bench_percentile(a->runs.four, 0.5), bench_percentile(a->runs.four, 0.95),
-                            bench_percentile(a->fed, 0.5), bench_percentile(a->prompt, 0.5));
-            if (mismatches) std::printf("  warning: %d openers differ between the cached and recomputed runs\n", mismatches);
+                std::printf(
+                    "  %s: TTFT %.2f / %.2f, 4 words %.2f / %.2f (p50 / p95; %.0f of %.0f prompt tokens left at Enter, p50)\n",
+                    label, bench_percentile(a->runs.ttft, 0.5), bench_percentile(a->runs.ttft, 0.95),
+                    bench_percentile(a->runs.four, 0.5), bench_percentile(a->runs.four, 0.95),
+                    bench_percentile(a->fed, 0.5), bench_percentile(a->prompt, 0.5));
+            if (mismatches)
+                std::printf("  warning: %d openers differ between the cached and recomputed runs\n", mismatches);
         }
     }
     if (!json_path.empty()) {

@@ -60,14 +60,15 @@ namespace {
 namespace fs = std::filesystem;
 
 int usage(const std::string& why) {
-    std::fprintf(stderr,
-                 "headstart eval: %s\n"
-                 "usage: headstart eval [--prompts F.jsonl,...] [--models A.onnx,B.onnx] [--tokenizer F]\n"
-                 "                      [--baselines canned,cloud-only|none] [--cloud URL] [--profiles wifi,lte,...]\n"
-                 "                      [--judge URL --judge-model M] [--heldout F.jsonl] [--study F] [--out DIR]\n"
-                 "                      [--limit N] [--jobs N] [--seed S] [--temperature T] [--mode chat|prefill] [--max-tokens N] [--quiet]\n"
-                 "(every option: the top of cli/eval.cpp)\n",
-                 why.c_str());
+    std::fprintf(
+        stderr,
+        "headstart eval: %s\n"
+        "usage: headstart eval [--prompts F.jsonl,...] [--models A.onnx,B.onnx] [--tokenizer F]\n"
+        "                      [--baselines canned,cloud-only|none] [--cloud URL] [--profiles wifi,lte,...]\n"
+        "                      [--judge URL --judge-model M] [--heldout F.jsonl] [--study F] [--out DIR]\n"
+        "                      [--limit N] [--jobs N] [--seed S] [--temperature T] [--mode chat|prefill] [--max-tokens N] [--quiet]\n"
+        "(every option: the top of cli/eval.cpp)\n",
+        why.c_str());
     return 2;
 }
 
@@ -91,7 +92,10 @@ std::string parse_options(int argc, char** argv, EvalOptions* o) {
     std::string judge_model;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a == "--quiet") { o->quiet = true; continue; }
+        if (a == "--quiet") {
+            o->quiet = true;
+            continue;
+        }
         if (i + 1 >= argc) return "missing value for " + a;
         const std::string v = argv[++i];
         double n = 0;
@@ -115,25 +119,47 @@ std::string parse_options(int argc, char** argv, EvalOptions* o) {
             if (v == "chat") o->mode = HandoffMode::Chat;
             else if (v == "prefill") o->mode = HandoffMode::Prefill;
             else return "--mode is chat or prefill";
-        }
-        else if (a == "--heldout-limit") { if (!num(1, 1e7)) return "bad --heldout-limit"; o->heldout_limit = static_cast<int>(n); }
-        else if (a == "--context") { if (!num(2, 1e6)) return "bad --context"; o->context = static_cast<int>(n); }
-        else if (a == "--limit") { if (!num(1, 1e7)) return "bad --limit"; o->limit = static_cast<int>(n); }
-        else if (a == "--jobs") { if (!num(1, 64)) return "bad --jobs (1..64)"; o->jobs = static_cast<int>(n); }
-        else if (a == "--threads") { if (!num(1, 64)) return "bad --threads"; o->threads = static_cast<int>(n); }
-        else if (a == "--max-tokens") { if (!num(1, 4096)) return "bad --max-tokens"; o->max_tokens = static_cast<int>(n); }
-        else if (a == "--temperature") { if (!num(0, 10)) return "bad --temperature"; o->temperature = n; }
-        else if (a == "--seed") { if (!num(0, 1e18)) return "bad --seed"; o->seed = static_cast<unsigned long long>(n); }
-        else if (a == "--judge-seed") { if (!num(0, 1e18)) return "bad --judge-seed"; o->judge_seed = static_cast<unsigned long long>(n); }
-        else if (a == "--wpm") { if (!num(30, 2000)) return "bad --wpm (30..2000)"; o->wpm = n; }
-        else if (a == "--deadline-ms") { if (!num(100, 600000)) return "bad --deadline-ms"; o->deadline_ms = static_cast<int>(n); }
-        else return "unknown option " + a;
+        } else if (a == "--heldout-limit") {
+            if (!num(1, 1e7)) return "bad --heldout-limit";
+            o->heldout_limit = static_cast<int>(n);
+        } else if (a == "--context") {
+            if (!num(2, 1e6)) return "bad --context";
+            o->context = static_cast<int>(n);
+        } else if (a == "--limit") {
+            if (!num(1, 1e7)) return "bad --limit";
+            o->limit = static_cast<int>(n);
+        } else if (a == "--jobs") {
+            if (!num(1, 64)) return "bad --jobs (1..64)";
+            o->jobs = static_cast<int>(n);
+        } else if (a == "--threads") {
+            if (!num(1, 64)) return "bad --threads";
+            o->threads = static_cast<int>(n);
+        } else if (a == "--max-tokens") {
+            if (!num(1, 4096)) return "bad --max-tokens";
+            o->max_tokens = static_cast<int>(n);
+        } else if (a == "--temperature") {
+            if (!num(0, 10)) return "bad --temperature";
+            o->temperature = n;
+        } else if (a == "--seed") {
+            if (!num(0, 1e18)) return "bad --seed";
+            o->seed = static_cast<unsigned long long>(n);
+        } else if (a == "--judge-seed") {
+            if (!num(0, 1e18)) return "bad --judge-seed";
+            o->judge_seed = static_cast<unsigned long long>(n);
+        } else if (a == "--wpm") {
+            if (!num(30, 2000)) return "bad --wpm (30..2000)";
+            o->wpm = n;
+        } else if (a == "--deadline-ms") {
+            if (!num(100, 600000)) return "bad --deadline-ms";
+            o->deadline_ms = static_cast<int>(n);
+        } else return "unknown option " + a;
     }
     for (const auto& b : o->baselines)
         if (b != "canned" && b != "cloud-only") return "--baselines takes canned, cloud-only or none";
     for (const auto& p : o->profiles) {
         LatencyProfile lp;
-        if (!latency_profile(p, &lp)) return "unknown latency profile " + p + " (none, wifi, lte, congested, satellite)";
+        if (!latency_profile(p, &lp))
+            return "unknown latency profile " + p + " (none, wifi, lte, congested, satellite)";
     }
     if (o->prompt_files.empty()) o->prompt_files = {"assets/prompts/smoke.jsonl"};
     if (o->models.empty() && o->baselines.empty()) return "nothing to evaluate: give --models or --baselines";
@@ -168,7 +194,6 @@ json model_card(const std::string& model) {
     return j.is_discarded() ? json(nullptr) : j;
 }
 
-
 }  // namespace
 
 int eval_main(int argc, char** argv) {
@@ -181,10 +206,16 @@ int eval_main(int argc, char** argv) {
     std::vector<std::string> set_names;
     for (const auto& file : o.prompt_files) {
         auto text = read_file(file);
-        if (!text.ok()) { std::fprintf(stderr, "headstart eval: %s\n", text.error().c_str()); return 1; }
+        if (!text.ok()) {
+            std::fprintf(stderr, "headstart eval: %s\n", text.error().c_str());
+            return 1;
+        }
         const std::string set = fs::path(file).stem().string();
         auto prompts = parse_prompt_set(*text, set);
-        if (!prompts.ok()) { std::fprintf(stderr, "headstart eval: %s: %s\n", file.c_str(), prompts.error().c_str()); return 1; }
+        if (!prompts.ok()) {
+            std::fprintf(stderr, "headstart eval: %s: %s\n", file.c_str(), prompts.error().c_str());
+            return 1;
+        }
         size_t n = prompts->size();
         if (o.limit > 0) n = std::min(n, static_cast<size_t>(o.limit));
         for (size_t i = 0; i < n; ++i) {
@@ -194,17 +225,24 @@ int eval_main(int argc, char** argv) {
         }
         set_names.push_back(set);
     }
-    if (run.prompts.empty()) { std::fprintf(stderr, "headstart eval: no prompts\n"); return 1; }
+    if (run.prompts.empty()) {
+        std::fprintf(stderr, "headstart eval: no prompts\n");
+        return 1;
+    }
 
     // Systems and their tokenizers.
     for (const auto& m : o.models) {
         System s;
         s.name = fs::path(m).stem().string();
-        if (s.name == "model" || s.name == "decoder_model" || s.name == "decoder_model_merged")  // Optimum: onnx/model.onnx
+        if (s.name == "model" || s.name == "decoder_model" ||
+            s.name == "decoder_model_merged")  // Optimum: onnx/model.onnx
             s.name = fs::path(m).parent_path().parent_path().filename().string() + "/" + s.name;
         s.model_path = m;
         s.tokenizer_path = tokenizer_for(m, o.tokenizer);
-        if (s.tokenizer_path.empty()) { std::fprintf(stderr, "headstart eval: no tokenizer.json beside %s (give --tokenizer)\n", m.c_str()); return 1; }
+        if (s.tokenizer_path.empty()) {
+            std::fprintf(stderr, "headstart eval: no tokenizer.json beside %s (give --tokenizer)\n", m.c_str());
+            return 1;
+        }
         for (const auto& other : run.systems)
             if (other.name == s.name) s.name += "#" + std::to_string(run.systems.size());
         run.systems.push_back(s);
@@ -213,29 +251,41 @@ int eval_main(int argc, char** argv) {
         System s;
         s.name = b;
         s.kind = b == "canned" ? SystemKind::Canned : SystemKind::CloudOnly;
-        s.tokenizer_path = o.tokenizer.empty() ? (run.systems.empty() ? "" : run.systems.front().tokenizer_path) : o.tokenizer;
+        s.tokenizer_path =
+            o.tokenizer.empty() ? (run.systems.empty() ? "" : run.systems.front().tokenizer_path) : o.tokenizer;
         run.systems.push_back(s);
     }
     for (const auto& s : run.systems) {
         if (run.tokenizers.count(s.tokenizer_path)) continue;
-        if (s.tokenizer_path.empty()) { run.tokenizers.emplace("", Tokenizer()); continue; }
+        if (s.tokenizer_path.empty()) {
+            run.tokenizers.emplace("", Tokenizer());
+            continue;
+        }
         auto tok = Tokenizer::load(s.tokenizer_path);
-        if (!tok.ok()) { std::fprintf(stderr, "headstart eval: %s\n", tok.error().c_str()); return 1; }
+        if (!tok.ok()) {
+            std::fprintf(stderr, "headstart eval: %s\n", tok.error().c_str());
+            return 1;
+        }
         run.tokenizers.emplace(s.tokenizer_path, std::move(*tok));
     }
     run.profiles = o.profiles.empty() ? std::vector<std::string>{""} : o.profiles;
 
     std::error_code ec;
     fs::create_directories(o.out, ec);
-    if (ec) { std::fprintf(stderr, "headstart eval: cannot create %s: %s\n", o.out.c_str(), ec.message().c_str()); return 1; }
+    if (ec) {
+        std::fprintf(stderr, "headstart eval: cannot create %s: %s\n", o.out.c_str(), ec.message().c_str());
+        return 1;
+    }
 
     // The cloud must answer before hundreds of turns fail one by one.
     {
         HttpClient http;
         const HttpOutcome h = http.get(endpoint_url(o.cloud, "/v1/models"), auth_headers(o.cloud), 5000);
         if (h.failure == TransportFailure::Unreachable || h.failure == TransportFailure::Timeout) {
-            std::fprintf(stderr, "headstart eval: the cloud at %s does not answer (%s); start one with `headstart serve` or give --cloud\n",
-                         o.cloud.base_url.c_str(), h.message.c_str());
+            std::fprintf(
+                stderr,
+                "headstart eval: the cloud at %s does not answer (%s); start one with `headstart serve` or give --cloud\n",
+                o.cloud.base_url.c_str(), h.message.c_str());
             return 1;
         }
     }
@@ -259,7 +309,10 @@ int eval_main(int argc, char** argv) {
     turns_out.close();
 
     auto heldout_texts = load_heldout(o);
-    if (!heldout_texts.ok()) { std::fprintf(stderr, "headstart eval: %s\n", heldout_texts.error().c_str()); return 1; }
+    if (!heldout_texts.ok()) {
+        std::fprintf(stderr, "headstart eval: %s\n", heldout_texts.error().c_str());
+        return 1;
+    }
     const auto judged = judge_systems(run, records);
 
     // The summary.
@@ -297,7 +350,10 @@ int eval_main(int argc, char** argv) {
     }
     if (!o.study.empty()) {
         auto trials = load_study(o.study);
-        if (!trials.ok()) { std::fprintf(stderr, "headstart eval: %s\n", trials.error().c_str()); return 1; }
+        if (!trials.ok()) {
+            std::fprintf(stderr, "headstart eval: %s\n", trials.error().c_str());
+            return 1;
+        }
         summary["study"] = study_summary_json(summarize(*trials));
         summary["study"]["file"] = o.study;
     }

@@ -20,13 +20,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Result<std::string> ask_judge(HttpClient& http, const Endpoint& judge, const std::string& system, const std::string& user) {
-    const json body = {{"model", judge.model},
-                       {"messages", json::array({{{"role", "system"}, {"content", system}},
-                                                 {{"role", "user"}, {"content", user}}})},
-                       {"temperature", 0},
-                       {"max_tokens", 16},
-                       {"stream", false}};
+Result<std::string> ask_judge(HttpClient& http, const Endpoint& judge, const std::string& system,
+                              const std::string& user) {
+    const json body = {
+        {"model", judge.model},
+        {"messages", json::array({{{"role", "system"}, {"content", system}}, {{"role", "user"}, {"content", user}}})},
+        {"temperature", 0},
+        {"max_tokens", 16},
+        {"stream", false}};
     HttpPost post;
     post.url = endpoint_url(judge, "/v1/chat/completions");
     post.body = body.dump();
@@ -35,7 +36,10 @@ Result<std::string> ask_judge(HttpClient& http, const Endpoint& judge, const std
     post.idle_timeout_ms = 60000;
     post.total_timeout_ms = 120000;
     std::string bytes;
-    const HttpOutcome out = http.post_stream(post, [&](std::string_view b) { bytes.append(b); return true; });
+    const HttpOutcome out = http.post_stream(post, [&](std::string_view b) {
+        bytes.append(b);
+        return true;
+    });
     if (!out.ok()) return Error{"judge: " + out.message};
     const json j = json::parse(bytes, nullptr, false);
     if (j.is_discarded() || !j.contains("choices") || !j["choices"].is_array() || j["choices"].empty())
@@ -86,8 +90,10 @@ std::map<size_t, std::pair<StudySummary, int>> judge_systems(const Run& run, con
                     auto reply = ask_judge(http, o.judge, sys_msg, user_msg);
                     std::optional<JudgeChoice> choice;
                     if (reply.ok()) choice = parse_judge_verdict(*reply);
-                    json row = {{"prompt_id", run.prompts[q].id}, {"system", run.systems[s].name},
-                                {"headstart_is_a", t.headstart_is_a}, {"reply", reply.ok() ? *reply : reply.error()},
+                    json row = {{"prompt_id", run.prompts[q].id},
+                                {"system", run.systems[s].name},
+                                {"headstart_is_a", t.headstart_is_a},
+                                {"reply", reply.ok() ? *reply : reply.error()},
                                 {"choice", choice ? json(to_string(*choice)) : json(nullptr)}};
                     if (choice) {
                         t.rating = judge_rating(*choice);
@@ -98,8 +104,10 @@ std::map<size_t, std::pair<StudySummary, int>> judge_systems(const Run& run, con
                         ++unparsed;
                     }
                     judge_out << row.dump() << "\n";
-                    if (!o.quiet) std::fprintf(stderr, "judge %s %s: %s\n", run.systems[s].name.c_str(), run.prompts[q].id.c_str(),
-                                               choice.has_value() ? to_string(choice.value()) : "unparsed");
+                    if (!o.quiet)
+                        std::fprintf(stderr, "judge %s %s: %s\n", run.systems[s].name.c_str(),
+                                     run.prompts[q].id.c_str(),
+                                     choice.has_value() ? to_string(choice.value()) : "unparsed");
                 }
                 judged[s] = {summarize(trials), unparsed};
             }

@@ -37,33 +37,38 @@ std::string dist_cell(const json& d, const char* key) {
 
 std::string summary_markdown(const json& s) {
     std::string md = "# Headstart evaluation\n\n";
-    md += "Prompts: " + std::to_string(s["prompts"].get<int>()) + " from " + s["prompt_sets"].dump() +
-          "; cloud " + s["cloud"].get<std::string>() + " (" + s["mode"].get<std::string>() + " mode); profiles " +
+    md += "Prompts: " + std::to_string(s["prompts"].get<int>()) + " from " + s["prompt_sets"].dump() + "; cloud " +
+          s["cloud"].get<std::string>() + " (" + s["mode"].get<std::string>() + " mode); profiles " +
           s["profiles"].dump() + ". Latencies in ms.\n\n";
-    md += "## Openers\n\n| system | opener ready p50 | p95 | local TTFT p50 | held-out ppl (tokens) | distinct-1 | distinct-2 | on topic | join defects | failed |\n";
+    md +=
+        "## Openers\n\n| system | opener ready p50 | p95 | local TTFT p50 | held-out ppl (tokens) | distinct-1 | distinct-2 | on topic | join defects | failed |\n";
     md += "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
     for (const auto& [name, sys] : s["systems"].items()) {
         const json& lat = sys["opener_latency_ms"];
         std::string ppl = "—";
         if (sys.contains("heldout") && sys["heldout"].contains("perplexity"))
-            ppl = fmt(sys["heldout"]["perplexity"].get<double>(), 2) + " (" + std::to_string(sys["heldout"]["tokens"].get<long long>()) + ")";
+            ppl = fmt(sys["heldout"]["perplexity"].get<double>(), 2) + " (" +
+                  std::to_string(sys["heldout"]["tokens"].get<long long>()) + ")";
         const bool has_opener = sys["kind"] != "cloud-only";
         md += "| " + name + " | " + (has_opener ? dist_cell(lat["handoff"], "p50") : "—") + " | " +
-              (has_opener ? dist_cell(lat["handoff"], "p95") : "—") + " | " + dist_cell(lat["local_ttft"], "p50") + " | " + ppl +
-              " | " + (has_opener ? fmt(sys["distinct_1"].get<double>(), 3) : "—") + " | " +
-              (has_opener ? fmt(sys["distinct_2"].get<double>(), 3) : "—") + " | " + (has_opener ? pct(sys["on_topic"]) : "—") +
-              " | " + (has_opener ? pct(sys["join_defects"]["turns_with_defects"]) : "—") + " | " +
+              (has_opener ? dist_cell(lat["handoff"], "p95") : "—") + " | " + dist_cell(lat["local_ttft"], "p50") +
+              " | " + ppl + " | " + (has_opener ? fmt(sys["distinct_1"].get<double>(), 3) : "—") + " | " +
+              (has_opener ? fmt(sys["distinct_2"].get<double>(), 3) : "—") + " | " +
+              (has_opener ? pct(sys["on_topic"]) : "—") + " | " +
+              (has_opener ? pct(sys["join_defects"]["turns_with_defects"]) : "—") + " | " +
               std::to_string(sys["failed"].get<int>()) + " |\n";
     }
-    md += "\n## Opener quality\n\nShown opener (after the confidence gate) and the μLM's own words (before it): the share that "
-          "has a content word of the question (generic openers apart), distinct-2 of the μLM's words, held-out reply "
-          "perplexity, and the mean log-likelihood per token of the reference answer's first 8 words.\n\n"
-          "| system | shown: shares a content word | shown: generic | μLM words: shares a content word | μLM words: distinct-2 | "
-          "held-out reply ppl (tokens) | reference opener log-lik / token (prompts) |\n| --- | --- | --- | --- | --- | --- | --- |\n";
+    md +=
+        "\n## Opener quality\n\nShown opener (after the confidence gate) and the μLM's own words (before it): the share that "
+        "has a content word of the question (generic openers apart), distinct-2 of the μLM's words, held-out reply "
+        "perplexity, and the mean log-likelihood per token of the reference answer's first 8 words.\n\n"
+        "| system | shown: shares a content word | shown: generic | μLM words: shares a content word | μLM words: distinct-2 | "
+        "held-out reply ppl (tokens) | reference opener log-lik / token (prompts) |\n| --- | --- | --- | --- | --- | --- | --- |\n";
     for (const auto& [name, sys] : s["systems"].items()) {
         if (sys["kind"] == "cloud-only") continue;
         std::string reply = "—", ref = "—";
-        if (sys.contains("heldout") && sys["heldout"].contains("reply_perplexity") && sys["heldout"]["reply_tokens"].get<long long>() > 0)
+        if (sys.contains("heldout") && sys["heldout"].contains("reply_perplexity") &&
+            sys["heldout"]["reply_tokens"].get<long long>() > 0)
             reply = fmt(sys["heldout"]["reply_perplexity"].get<double>(), 2) + " (" +
                     std::to_string(sys["heldout"]["reply_tokens"].get<long long>()) + ")";
         if (sys.contains("reference_opener") && sys["reference_opener"].contains("mean_log_likelihood"))
@@ -71,9 +76,10 @@ std::string summary_markdown(const json& s) {
                   std::to_string(sys["reference_opener"]["prompts"].get<int>()) + ")";
         const json& mt = sys["mulm_text"];
         const bool has_mt = mt.is_object();
-        md += "| " + name + " | " + pct(sys["shares_content_word"]) + " | " + std::to_string(sys["on_topic_generic"].get<int>()) +
-              " | " + (has_mt ? pct(mt["shares_content_word"]) : "—") + " | " + (has_mt ? fmt(mt["distinct_2"].get<double>(), 3) : "—") +
-              " | " + reply + " | " + ref + " |\n";
+        md += "| " + name + " | " + pct(sys["shares_content_word"]) + " | " +
+              std::to_string(sys["on_topic_generic"].get<int>()) + " | " +
+              (has_mt ? pct(mt["shares_content_word"]) : "—") + " | " +
+              (has_mt ? fmt(mt["distinct_2"].get<double>(), 3) : "—") + " | " + reply + " | " + ref + " |\n";
     }
     md += "\n## Correction paths\n\n| system | paths |\n| --- | --- |\n";
     for (const auto& [name, sys] : s["systems"].items()) {
@@ -82,30 +88,35 @@ std::string summary_markdown(const json& s) {
             cells += (cells.empty() ? "" : ", ") + p["label"].get<std::string>() + " " + pct(p);
         md += "| " + name + " | " + cells + " |\n";
     }
-    md += "\n## Latency under each profile\n\n| system | profile | cloud TTFT p50 | first word shown p50 | p95 | masked p50 | stall p50 | stall p95 | no stall |\n";
+    md +=
+        "\n## Latency under each profile\n\n| system | profile | cloud TTFT p50 | first word shown p50 | p95 | masked p50 | stall p50 | stall p95 | no stall |\n";
     md += "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
     for (const auto& [name, sys] : s["systems"].items())
         for (const auto& [profile, p] : sys["profiles"].items())
             md += "| " + name + " | " + profile + " | " + dist_cell(p["cloud_ttft_ms"], "p50") + " | " +
-                  dist_cell(p["perceived_first_word_ms"], "p50") + " | " + dist_cell(p["perceived_first_word_ms"], "p95") + " | " +
-                  dist_cell(p["masked_ms"], "p50") + " | " + dist_cell(p["stall_ms"], "p50") + " | " +
-                  dist_cell(p["stall_ms"], "p95") + " | " + pct(p["no_stall"]) + " |\n";
+                  dist_cell(p["perceived_first_word_ms"], "p50") + " | " +
+                  dist_cell(p["perceived_first_word_ms"], "p95") + " | " + dist_cell(p["masked_ms"], "p50") + " | " +
+                  dist_cell(p["stall_ms"], "p50") + " | " + dist_cell(p["stall_ms"], "p95") + " | " +
+                  pct(p["no_stall"]) + " |\n";
     bool judged = false;
     for (const auto& [name, sys] : s["systems"].items()) {
         if (!sys.contains("judge")) continue;
         if (!judged) {
-            md += "\n## LLM as judge (μLM + cloud vs cloud only)\n\n| system | pairs | prefers it | equivalent | prefers cloud only | unparsed |\n";
+            md +=
+                "\n## LLM as judge (μLM + cloud vs cloud only)\n\n| system | pairs | prefers it | equivalent | prefers cloud only | unparsed |\n";
             md += "| --- | --- | --- | --- | --- | --- |\n";
             judged = true;
         }
         const json& j = sys["judge"];
-        md += "| " + name + " | " + std::to_string(j["n"].get<int>()) + " | " + pct(j["headstart"]) + " | " + pct(j["equivalent"]) +
-              " | " + pct(j["cloud_only"]) + " | " + std::to_string(j["unparsed"].get<int>()) + " |\n";
+        md += "| " + name + " | " + std::to_string(j["n"].get<int>()) + " | " + pct(j["headstart"]) + " | " +
+              pct(j["equivalent"]) + " | " + pct(j["cloud_only"]) + " | " + std::to_string(j["unparsed"].get<int>()) +
+              " |\n";
     }
     if (s.contains("study")) {
         const json& j = s["study"];
-        md += "\n## Desktop study (same analysis)\n\n" + std::to_string(j["n"].get<int>()) + " rated pairs: prefers μLM + cloud " +
-              pct(j["headstart"]) + ", equivalent " + pct(j["equivalent"]) + ", prefers cloud only " + pct(j["cloud_only"]) + ".\n";
+        md += "\n## Desktop study (same analysis)\n\n" + std::to_string(j["n"].get<int>()) +
+              " rated pairs: prefers μLM + cloud " + pct(j["headstart"]) + ", equivalent " + pct(j["equivalent"]) +
+              ", prefers cloud only " + pct(j["cloud_only"]) + ".\n";
     }
     return md;
 }
@@ -124,8 +135,8 @@ Result<std::string> read_file(const std::string& path) {
 
 json distribution_json(const Distribution& d) {
     if (d.n == 0) return {{"n", 0}};
-    return {{"n", d.n}, {"mean", d.mean}, {"min", d.min}, {"p50", d.p50}, {"p90", d.p90},
-            {"p95", d.p95}, {"p99", d.p99}, {"max", d.max}};
+    return {{"n", d.n},     {"mean", d.mean}, {"min", d.min}, {"p50", d.p50},
+            {"p90", d.p90}, {"p95", d.p95},   {"p99", d.p99}, {"max", d.max}};
 }
 
 json proportion_json(const Proportion& p) {
@@ -148,7 +159,8 @@ json system_summary(const Run& run, const std::vector<TurnRecord>& records, size
     std::vector<std::string> openers, paths;
     std::vector<std::string> mulm_texts;
     int mulm_content_word = 0, mulm_generic = 0;
-    int on_topic = 0, generic = 0, content_word = 0, with_opener = 0, failed = 0, defect_turns = 0, judged_seams = 0, turns = 0;
+    int on_topic = 0, generic = 0, content_word = 0, with_opener = 0, failed = 0, defect_turns = 0, judged_seams = 0,
+        turns = 0;
     JoinDefects totals;
     json profiles = json::object();
     for (size_t p = 0; p < run.profiles.size(); ++p) {
@@ -160,7 +172,10 @@ json system_summary(const Run& run, const std::vector<TurnRecord>& records, size
             ++n;
             ++turns;
             paths.push_back(r.path);
-            if (r.failed) { ++pf; ++failed; }
+            if (r.failed) {
+                ++pf;
+                ++failed;
+            }
             const TurnMetrics& m = r.metrics;
             if (m.local_ttft_ms) ttft.push_back(*m.local_ttft_ms);
             if (m.time_to_4_words_ms) four.push_back(*m.time_to_4_words_ms);
@@ -196,7 +211,8 @@ json system_summary(const Run& run, const std::vector<TurnRecord>& records, size
         }
         const Distribution b = summarize_values(before);
         profiles[run.profiles[p].empty() ? "server-default" : run.profiles[p]] = {
-            {"turns", n}, {"failed", pf},
+            {"turns", n},
+            {"failed", pf},
             {"cloud_ttft_ms", distribution_json(summarize_values(cloud_ttft))},
             {"perceived_first_word_ms", distribution_json(summarize_values(first_word))},
             {"masked_ms", distribution_json(summarize_values(masked))},
@@ -213,28 +229,31 @@ json system_summary(const Run& run, const std::vector<TurnRecord>& records, size
     json sj = {{"kind", kind_name(sys.kind)},
                {"turns", turns},
                {"failed", failed},
-               {"opener_latency_ms", {{"local_ttft", distribution_json(summarize_values(ttft))},
-                                      {"time_to_4_words", distribution_json(summarize_values(four))},
-                                      {"handoff", distribution_json(summarize_values(handoff))}}},
+               {"opener_latency_ms",
+                {{"local_ttft", distribution_json(summarize_values(ttft))},
+                 {"time_to_4_words", distribution_json(summarize_values(four))},
+                 {"handoff", distribution_json(summarize_values(handoff))}}},
                {"opener_words", distribution_json(summarize_values(opener_words))},
                {"distinct_1", distinct_n(openers, 1)},
                {"distinct_2", distinct_n(openers, 2)},
                {"on_topic", proportion_json(wilson_interval(on_topic, with_opener))},
                {"on_topic_generic", generic},
                {"shares_content_word", proportion_json(wilson_interval(content_word, with_opener))},
-               {"mulm_text", sys.kind == SystemKind::Model
-                                 ? json{{"shares_content_word", proportion_json(wilson_interval(mulm_content_word, with_opener))},
-                                        {"generic", mulm_generic},
-                                        {"distinct_1", distinct_n(mulm_texts, 1)},
-                                        {"distinct_2", distinct_n(mulm_texts, 2)}}
-                                 : json(nullptr)},
+               {"mulm_text",
+                sys.kind == SystemKind::Model
+                    ? json{{"shares_content_word", proportion_json(wilson_interval(mulm_content_word, with_opener))},
+                           {"generic", mulm_generic},
+                           {"distinct_1", distinct_n(mulm_texts, 1)},
+                           {"distinct_2", distinct_n(mulm_texts, 2)}}
+                    : json(nullptr)},
                {"paths", paths_json},
-               {"join_defects", {{"turns_judged", judged_seams},
-                                 {"turns_with_defects", proportion_json(wilson_interval(defect_turns, judged_seams))},
-                                 {"repeated_words", totals.repeated_words},
-                                 {"doubled_spaces", totals.doubled_spaces},
-                                 {"space_before_punctuation", totals.space_before_punctuation},
-                                 {"broken_words", totals.broken_words}}},
+               {"join_defects",
+                {{"turns_judged", judged_seams},
+                 {"turns_with_defects", proportion_json(wilson_interval(defect_turns, judged_seams))},
+                 {"repeated_words", totals.repeated_words},
+                 {"doubled_spaces", totals.doubled_spaces},
+                 {"space_before_punctuation", totals.space_before_punctuation},
+                 {"broken_words", totals.broken_words}}},
                {"profiles", profiles}};
     return sj;
 }

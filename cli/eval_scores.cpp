@@ -49,7 +49,10 @@ HeldoutResult heldout_perplexity(LanguageModel& model, const Tokenizer& tok,
                 if (is_reply[i]) r.reply.add(nll);
                 if (i + 1 < end) st = model.step(ids[i]);
             }
-            if (!st.ok()) { r.error = st.error(); return r; }
+            if (!st.ok()) {
+                r.error = st.error();
+                return r;
+            }
         }
     }
     return r;
@@ -79,7 +82,10 @@ ReferenceOpenerResult reference_opener_likelihood(LanguageModel& model, const To
             r.acc.add(token_nll(model.logits(), target[i]));
             if (i + 1 < target.size()) st = model.step(target[i]);
         }
-        if (!st.ok()) { r.error = st.error(); return r; }
+        if (!st.ok()) {
+            r.error = st.error();
+            return r;
+        }
     }
     return r;
 }
@@ -123,16 +129,24 @@ void score_model(const Run& run, const System& sys, const json& card,
         const HeldoutResult h = heldout_perplexity(**scorer, tok, heldout_texts, context);
         if (!h.error.empty()) sj["heldout"] = {{"error", h.error}};
         else
-            sj["heldout"] = {{"file", o.heldout}, {"texts", h.texts}, {"windows", h.windows}, {"context", h.context},
-                             {"tokens", h.acc.tokens}, {"mean_nll", h.acc.mean_nll()}, {"perplexity", h.acc.perplexity()},
-                             {"reply_tokens", h.reply.tokens}, {"reply_mean_nll", h.reply.mean_nll()},
+            sj["heldout"] = {{"file", o.heldout},
+                             {"texts", h.texts},
+                             {"windows", h.windows},
+                             {"context", h.context},
+                             {"tokens", h.acc.tokens},
+                             {"mean_nll", h.acc.mean_nll()},
+                             {"perplexity", h.acc.perplexity()},
+                             {"reply_tokens", h.reply.tokens},
+                             {"reply_mean_nll", h.reply.mean_nll()},
                              {"reply_perplexity", h.reply.perplexity()}};
     }
     if (!with_reference.empty()) {
         const ReferenceOpenerResult ro = reference_opener_likelihood(**scorer, tok, with_reference, 8);
         if (!ro.error.empty()) sj["reference_opener"] = {{"error", ro.error}};
         else
-            sj["reference_opener"] = {{"words", 8}, {"prompts", ro.prompts}, {"tokens", ro.acc.tokens},
+            sj["reference_opener"] = {{"words", 8},
+                                      {"prompts", ro.prompts},
+                                      {"tokens", ro.acc.tokens},
                                       {"mean_log_likelihood", -ro.acc.mean_nll()}};
     }
 }

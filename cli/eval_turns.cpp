@@ -35,7 +35,9 @@ TurnConfig turn_config(const Run& run, const System& sys, const std::string& pro
     if (!profile.empty() && latency_profile(profile, &lp)) c.opener.expected_cloud_latency_ms = lp.first_token_ms;
     c.presenter.words_per_minute = c.opener.words_per_minute = run.options.wpm;
     c.sampler.seed = run.options.seed + prompt_index;
-    if (run.options.temperature >= 0) c.sampler.temperature = static_cast<float>(run.options.temperature);  // the same opener for a prompt under every profile
+    if (run.options.temperature >= 0)
+        c.sampler.temperature =
+            static_cast<float>(run.options.temperature);  // the same opener for a prompt under every profile
     return c;
 }
 
@@ -70,8 +72,9 @@ TurnRecord run_one(const Run& run, const Job& job, LanguageModel* model, HttpCli
         r.mulm_topic = check_on_topic(prompt.question, r.mulm_text);
         if (!r.failed) r.defects = find_join_defects(r.opener, r.answer);
     }
-    r.recorded = record_turn(turn.timeline(), sys.kind == SystemKind::CloudOnly ? Condition::CloudOnly : Condition::Headstart,
-                             sys.kind == SystemKind::CloudOnly ? "" : answer.label(), &answer);
+    r.recorded =
+        record_turn(turn.timeline(), sys.kind == SystemKind::CloudOnly ? Condition::CloudOnly : Condition::Headstart,
+                    sys.kind == SystemKind::CloudOnly ? "" : answer.label(), &answer);
     const TurnMetrics& m = r.metrics;
     r.row = {{"prompt_id", prompt.id},
              {"category", prompt.category},
@@ -88,18 +91,19 @@ TurnRecord run_one(const Run& run, const Job& job, LanguageModel* model, HttpCli
              {"on_topic_generic", r.topic.generic},
              {"shared_words", r.topic.shared},
              {"verdict", turn.verdict() ? json({{"verdict", to_string(turn.verdict()->verdict)},
-                                               {"source", to_string(turn.verdict()->source)}})
-                                       : json(nullptr)},
+                                                {"source", to_string(turn.verdict()->source)}})
+                                        : json(nullptr)},
              {"path", r.path},
              {"answer", r.answer},
              {"cloud_failed", r.failed},
              {"failure", turn.failure()},
-             {"join_defects", {{"applicable", r.defects.applicable},
-                               {"repeated_words", r.defects.repeated_words},
-                               {"doubled_spaces", r.defects.doubled_spaces},
-                               {"space_before_punctuation", r.defects.space_before_punctuation},
-                               {"broken_words", r.defects.broken_words},
-                               {"notes", r.defects.notes}}},
+             {"join_defects",
+              {{"applicable", r.defects.applicable},
+               {"repeated_words", r.defects.repeated_words},
+               {"doubled_spaces", r.defects.doubled_spaces},
+               {"space_before_punctuation", r.defects.space_before_punctuation},
+               {"broken_words", r.defects.broken_words},
+               {"notes", r.defects.notes}}},
              {"metrics", metrics_json(m)}};
     r.row["metrics"]["handoff_ms"] = opt_json(r.handoff_ms);
     return r;
@@ -132,7 +136,11 @@ std::vector<TurnRecord> run_turns(const Run& run) {
                     if (m.ok()) models[job.system] = std::move(*m);
                     else load_errors[job.system] = m.error();
                 }
-                if (load_errors.count(job.system)) { records[i].error = load_errors[job.system]; ++done; continue; }
+                if (load_errors.count(job.system)) {
+                    records[i].error = load_errors[job.system];
+                    ++done;
+                    continue;
+                }
                 model = models[job.system].get();
             }
             records[i] = run_one(run, job, model, http);
@@ -142,7 +150,8 @@ std::vector<TurnRecord> run_turns(const Run& run) {
                 const TurnRecord& r = records[i];
                 std::fprintf(stderr, "[%zu/%zu] %-12s %-10s %-10s %s\n", d, jobs.size(), sys.name.c_str(),
                              run.profiles[job.profile].empty() ? "default" : run.profiles[job.profile].c_str(),
-                             r.ran ? r.path.c_str() : "ERROR", r.ran ? ("\"" + r.opener + "\"").c_str() : r.error.c_str());
+                             r.ran ? r.path.c_str() : "ERROR",
+                             r.ran ? ("\"" + r.opener + "\"").c_str() : r.error.c_str());
             }
         }
     };

@@ -13,15 +13,16 @@
 using namespace headstart;
 
 int cli_usage(const std::string& why) {
-    std::fprintf(stderr,
-                 "headstart: %s\n"
-                 "usage: headstart ask \"question\" [--model F] [--tokenizer F] [--cloud URL] [--mode chat|prefill]\n"
-                 "                 [--opener mulm|canned|none] [--verdict auto|continue|pivot|rewrite] [--json] ...\n"
-                 "       headstart bench [--models F,F] [--tokenizer F] [--runs N] [--json OUT]\n"
-                 "       headstart eval [--prompts F.jsonl] [--models F,F] [--cloud URL] [--profiles wifi,lte] [--out DIR]\n"
-                 "       headstart serve [--port P] [--model F] [--profile wifi|lte|congested|satellite] ...\n"
-                 "(see the top of cli/ask.cpp, cli/bench.cpp, cli/eval.cpp or docs/cli.md for every option)\n",
-                 why.c_str());
+    std::fprintf(
+        stderr,
+        "headstart: %s\n"
+        "usage: headstart ask \"question\" [--model F] [--tokenizer F] [--cloud URL] [--mode chat|prefill]\n"
+        "                 [--opener mulm|canned|none] [--verdict auto|continue|pivot|rewrite] [--json] ...\n"
+        "       headstart bench [--models F,F] [--tokenizer F] [--runs N] [--json OUT]\n"
+        "       headstart eval [--prompts F.jsonl] [--models F,F] [--cloud URL] [--profiles wifi,lte] [--out DIR]\n"
+        "       headstart serve [--port P] [--model F] [--profile wifi|lte|congested|satellite] ...\n"
+        "(see the top of cli/ask.cpp, cli/bench.cpp, cli/eval.cpp or docs/cli.md for every option)\n",
+        why.c_str());
     return 2;
 }
 

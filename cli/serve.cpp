@@ -2,11 +2,11 @@
 // same flags. The server is its own front end (cloud/); the CLI starts it rather than linking it, so
 // each front end depends only on core/ and native/. Looked for beside this binary (an install), then
 // in the build tree (<build>/cli/headstart -> <build>/cloud/headstart-cloud), then on $PATH.
+#include <unistd.h>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "cli/commands.h"
@@ -44,8 +44,10 @@ int serve_main(int argc, char** argv) {
             return 1;
         }
     execvp(name.c_str(), args.data());  // returns only on failure
-    std::fprintf(stderr, "headstart serve: headstart-cloud is not beside this binary, in ../cloud/ or on $PATH (%s); "
-                 "build it with cmake --build --preset native\n", std::strerror(errno));
+    std::fprintf(stderr,
+                 "headstart serve: headstart-cloud is not beside this binary, in ../cloud/ or on $PATH (%s); "
+                 "build it with cmake --build --preset native\n",
+                 std::strerror(errno));
     return 1;
 }
 

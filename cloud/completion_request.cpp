@@ -21,7 +21,8 @@ bool parse_chatml(const std::string& prompt, ContinuationTask* task) {
         if (nl == std::string::npos) return false;
         const std::string role = prompt.substr(at, nl - at);
         const auto close = prompt.find(end, nl + 1);
-        const std::string content = prompt.substr(nl + 1, close == std::string::npos ? std::string::npos : close - nl - 1);
+        const std::string content =
+            prompt.substr(nl + 1, close == std::string::npos ? std::string::npos : close - nl - 1);
         if (role == "system") task->system = content;
         else if (role == "user") task->question = content;
         in_assistant = role == "assistant" && close == std::string::npos;
@@ -43,7 +44,8 @@ std::string read_common(const json& body, const CompletionLimits& o, Continuatio
         task->max_tokens = static_cast<int>(std::min<long long>(body["max_tokens"].get<long long>(), o.max_tokens_cap));
     }
     if (body.contains("temperature") && !body["temperature"].is_null()) {
-        if (!body["temperature"].is_number() || body["temperature"].get<double>() < 0 || body["temperature"].get<double>() > 2)
+        if (!body["temperature"].is_number() || body["temperature"].get<double>() < 0 ||
+            body["temperature"].get<double>() > 2)
             return *param = "temperature", "temperature must be a number between 0 and 2";
         task->temperature = body["temperature"].get<double>();
     }
@@ -65,7 +67,8 @@ std::string read_common(const json& body, const CompletionLimits& o, Continuatio
     }
     if (body.contains("headstart_latency") && !body["headstart_latency"].is_null()) {
         LatencyProfile p;
-        if (!body["headstart_latency"].is_string() || !latency_profile(body["headstart_latency"].get<std::string>(), &p))
+        if (!body["headstart_latency"].is_string() ||
+            !latency_profile(body["headstart_latency"].get<std::string>(), &p))
             return *param = "headstart_latency", "headstart_latency must be none, wifi, lte, congested or satellite";
         task->latency_profile = p.name;
     }
@@ -103,9 +106,10 @@ Result<CompletionRequest, RequestError> parse_completion_request(std::string_vie
     if (!body.is_object()) return bad("request body must be a JSON object", "", "invalid_json");
     if (body.contains("model") && !body["model"].is_null()) {
         if (!body["model"].is_string() || body["model"].get<std::string>() != limits.model_name) {
-            RequestError e = bad("the model '" + (body["model"].is_string() ? body["model"].get<std::string>() : body["model"].dump()) +
-                                     "' does not exist; this server has '" + limits.model_name + "'",
-                                 "model", "model_not_found");
+            RequestError e = bad(
+                "the model '" + (body["model"].is_string() ? body["model"].get<std::string>() : body["model"].dump()) +
+                    "' does not exist; this server has '" + limits.model_name + "'",
+                "model", "model_not_found");
             e.status = 404;
             return e;
         }
@@ -118,19 +122,25 @@ Result<CompletionRequest, RequestError> parse_completion_request(std::string_vie
         const json& msgs = body["messages"];
         for (size_t i = 0; i < msgs.size(); ++i) {
             const json& m = msgs[i];
-            if (!m.is_object() || !m.contains("role") || !m["role"].is_string() || !m.contains("content") || !m["content"].is_string())
+            if (!m.is_object() || !m.contains("role") || !m["role"].is_string() || !m.contains("content") ||
+                !m["content"].is_string())
                 return bad("messages[" + std::to_string(i) + "] needs string role and content", "messages");
             const std::string role = m["role"].get<std::string>();
             const std::string content = m["content"].get<std::string>();
             if (role == "system") task.system = content;
-            else if (role == "user") { task.question = content; task.opener.clear(); }
-            else if (role == "assistant") task.opener = i + 1 == msgs.size() ? content : "";
+            else if (role == "user") {
+                task.question = content;
+                task.opener.clear();
+            } else if (role == "assistant") task.opener = i + 1 == msgs.size() ? content : "";
             else return bad("unknown role '" + role + "'", "messages");
         }
         if (task.question.empty()) return bad("no user message", "messages");
         // Headstart's own chat handoff quotes the opener inside the user message.
         if (task.opener.empty())
-            if (auto h = parse_chat_handoff(task.question)) { task.question = h->question; task.opener = h->opener; }
+            if (auto h = parse_chat_handoff(task.question)) {
+                task.question = h->question;
+                task.opener = h->opener;
+            }
     } else {
         if (!body.contains("prompt") || !body["prompt"].is_string()) return bad("prompt must be a string", "prompt");
         if (!parse_chatml(body["prompt"].get<std::string>(), &task))

@@ -21,16 +21,16 @@ namespace headstart {
 
 // What to continue, normalised from either endpoint.
 struct ContinuationTask {
-    std::string system;      // system prompt ("" if none)
-    std::string question;    // the last user message
-    std::string opener;      // assistant text already shown, to be continued ("" = answer afresh)
+    std::string system;    // system prompt ("" if none)
+    std::string question;  // the last user message
+    std::string opener;    // assistant text already shown, to be continued ("" = answer afresh)
     int max_tokens = 128;
     double temperature = 0.0;
     double top_p = 1.0;
     unsigned long long seed = 0;
     std::vector<std::string> stop;
-    std::string forced_verdict;  // "continue" / "pivot" / "rewrite" from "headstart_verdict", else ""
-    std::string latency_profile; // from "headstart_latency": this request's profile instead of the server's
+    std::string forced_verdict;   // "continue" / "pivot" / "rewrite" from "headstart_verdict", else ""
+    std::string latency_profile;  // from "headstart_latency": this request's profile instead of the server's
 };
 
 struct CompletionRequest {

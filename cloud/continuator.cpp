@@ -30,14 +30,15 @@ public:
         std::vector<int> prompt = tokenizer_.encode(answer_prompt(task.question), SpecialTokens::Match);
         const std::vector<int> opener = tokenizer_.encode(task.opener, SpecialTokens::AsText);
         if (static_cast<int>(prompt.size() + opener.size()) + 8 > options_.context_length)
-            return Error{"prompt too long: " + std::to_string(prompt.size() + opener.size()) + " tokens, the model's context is " +
-                         std::to_string(options_.context_length)};
+            return Error{"prompt too long: " + std::to_string(prompt.size() + opener.size()) +
+                         " tokens, the model's context is " + std::to_string(options_.context_length)};
         if (auto st = model_->prefill(prompt); !st.ok()) return st;
 
         // The protocol is on when the client asked for it (its system prompt names the tags) or
         // forced a path; a plain request gets a plain answer.
-        const bool protocol = !task.opener.empty() &&
-                              (task.forced_verdict.size() || task.system.find(verdict_tag(Verdict::Continue)) != std::string::npos);
+        const bool protocol =
+            !task.opener.empty() &&
+            (task.forced_verdict.size() || task.system.find(verdict_tag(Verdict::Continue)) != std::string::npos);
         Verdict verdict = Verdict::Continue;
         if (!task.opener.empty()) {
             double sum = 0;  // teacher-forced log-prob of the opener
@@ -46,7 +47,9 @@ public:
                 if (auto st = model_->step(id); !st.ok()) return st;
             }
             const double mean = opener.empty() ? 0.0 : sum / static_cast<double>(opener.size());
-            verdict = mean < options_.rewrite_below ? Verdict::Rewrite : mean < options_.pivot_below ? Verdict::Pivot : Verdict::Continue;
+            verdict = mean < options_.rewrite_below ? Verdict::Rewrite
+                      : mean < options_.pivot_below ? Verdict::Pivot
+                                                    : Verdict::Continue;
             if (auto forced = verdict_from_name(task.forced_verdict)) verdict = *forced;
         }
         if (protocol && !emit(verdict_tag(verdict))) return Ok{};
@@ -91,7 +94,10 @@ private:
         std::string text;  // for stop strings
         const size_t recent_from = history.size();
         for (int n = 0; n < task.max_tokens; ++n) {
-            if (static_cast<int>(history.size()) >= options_.context_length) { *finish_reason = "length"; break; }
+            if (static_cast<int>(history.size()) >= options_.context_length) {
+                *finish_reason = "length";
+                break;
+            }
             std::vector<int> recent(history.begin() + static_cast<long>(recent_from), history.end());
             auto tok = sampler.sample(model_->logits(), recent);
             if (!tok.ok()) return Error{tok.error()};
@@ -133,7 +139,8 @@ Result<std::unique_ptr<Continuator>> make_model_continuator(const ModelContinuat
     if (!model.ok()) return Error{model.error()};
     if ((*model)->info().vocab_size < tokenizer->vocab_size())
         return Error{"tokenizer " + options.tokenizer_path + " has " + std::to_string(tokenizer->vocab_size()) +
-                     " tokens but model " + options.model_path + " only " + std::to_string((*model)->info().vocab_size)};
+                     " tokens but model " + options.model_path + " only " +
+                     std::to_string((*model)->info().vocab_size)};
     ModelContinuatorOptions o = options;
     if (o.context_length <= 0) {
         o.context_length = 512;

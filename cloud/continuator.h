@@ -17,7 +17,7 @@
 namespace headstart {
 
 struct ModelContinuatorOptions {
-    std::string model_path;       // "": the largest trained μLM in assets/models (default_continuator_model())
+    std::string model_path;  // "": the largest trained μLM in assets/models (default_continuator_model())
     std::string tokenizer_path = "assets/models/tokenizer.json";
     int threads = 1;
     double pivot_below = -4.0;    // mean opener log-prob (nats/token) under which the cloud pivots

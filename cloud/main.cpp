@@ -52,30 +52,52 @@ int run(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--help" || a == "-h") return usage("help"), 0;
-        if (a == "--allow-faults") { opt.allow_faults = true; continue; }
+        if (a == "--allow-faults") {
+            opt.allow_faults = true;
+            continue;
+        }
         if (i + 1 >= argc) return usage("missing value for " + a);
         const char* v = argv[++i];
         double n = 0;
         if (a == "--host") opt.host = v;
-        else if (a == "--port") { if (!to_number(v, 0, 65535, &n)) return usage("bad --port"); opt.port = static_cast<int>(n); }
-        else if (a == "--model") model.model_path = v;
+        else if (a == "--port") {
+            if (!to_number(v, 0, 65535, &n)) return usage("bad --port");
+            opt.port = static_cast<int>(n);
+        } else if (a == "--model") model.model_path = v;
         else if (a == "--tokenizer") model.tokenizer_path = v;
         else if (a == "--profile") {
             if (!latency_profile(v, &opt.latency)) return usage(std::string("unknown --profile ") + v);
-        }
-        else if (a == "--first-token-ms") { if (!to_number(v, 0, 600000, &first)) return usage("bad --first-token-ms"); }
-        else if (a == "--jitter-ms") { if (!to_number(v, 0, 600000, &jitter)) return usage("bad --jitter-ms"); }
-        else if (a == "--per-token-ms") { if (!to_number(v, 0, 60000, &per_token)) return usage("bad --per-token-ms"); }
-        else if (a == "--concurrency") { if (!to_number(v, 1, 64, &n)) return usage("bad --concurrency"); opt.max_concurrency = static_cast<int>(n); }
-        else if (a == "--max-body") { if (!to_number(v, 1024, 64 << 20, &n)) return usage("bad --max-body"); opt.max_body_bytes = static_cast<size_t>(n); }
-        else if (a == "--threads") { if (!to_number(v, 1, 64, &n)) return usage("bad --threads"); model.threads = static_cast<int>(n); }
-        else if (a == "--web") opt.web_dir = v;
+        } else if (a == "--first-token-ms") {
+            if (!to_number(v, 0, 600000, &first)) return usage("bad --first-token-ms");
+        } else if (a == "--jitter-ms") {
+            if (!to_number(v, 0, 600000, &jitter)) return usage("bad --jitter-ms");
+        } else if (a == "--per-token-ms") {
+            if (!to_number(v, 0, 60000, &per_token)) return usage("bad --per-token-ms");
+        } else if (a == "--concurrency") {
+            if (!to_number(v, 1, 64, &n)) return usage("bad --concurrency");
+            opt.max_concurrency = static_cast<int>(n);
+        } else if (a == "--max-body") {
+            if (!to_number(v, 1024, 64 << 20, &n)) return usage("bad --max-body");
+            opt.max_body_bytes = static_cast<size_t>(n);
+        } else if (a == "--threads") {
+            if (!to_number(v, 1, 64, &n)) return usage("bad --threads");
+            model.threads = static_cast<int>(n);
+        } else if (a == "--web") opt.web_dir = v;
         else if (a == "--name") opt.model_name = v;
         else return usage("unknown option " + a);
     }
-    if (first >= 0) { opt.latency.first_token_ms = first; opt.latency.name = "custom"; }
-    if (jitter >= 0) { opt.latency.jitter_ms = jitter; opt.latency.name = "custom"; }
-    if (per_token >= 0) { opt.latency.per_token_ms = per_token; opt.latency.name = "custom"; }
+    if (first >= 0) {
+        opt.latency.first_token_ms = first;
+        opt.latency.name = "custom";
+    }
+    if (jitter >= 0) {
+        opt.latency.jitter_ms = jitter;
+        opt.latency.name = "custom";
+    }
+    if (per_token >= 0) {
+        opt.latency.per_token_ms = per_token;
+        opt.latency.name = "custom";
+    }
 
     if (model.model_path.empty()) {  // the largest trained μLM that ships
         const auto largest = largest_model();

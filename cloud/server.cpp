@@ -31,8 +31,11 @@ namespace {
 
 void send_error(httplib::Response& res, int status, const std::string& message, const char* type,
                 const char* code = nullptr, const char* param = nullptr) {
-    json e = {{"error", {{"message", message}, {"type", type}, {"param", param ? json(param) : json(nullptr)},
-                         {"code", code ? json(code) : json(nullptr)}}}};
+    json e = {{"error",
+               {{"message", message},
+                {"type", type},
+                {"param", param ? json(param) : json(nullptr)},
+                {"code", code ? json(code) : json(nullptr)}}}};
     res.status = status;
     // The message may quote the client's bytes (a JSON parse error shows what it last read): with
     // invalid UTF-8 there, a strict dump() would throw and turn a 400 into a 500. Replace instead.
@@ -71,8 +74,11 @@ std::string chunk_json(bool chat, const std::string& id, long created, const std
         choice["text"] = text ? *text : "";
         choice["logprobs"] = nullptr;
     }
-    json c = {{"id", id}, {"object", chat ? "chat.completion.chunk" : "text_completion"},
-              {"created", created}, {"model", model}, {"choices", json::array({choice})}};
+    json c = {{"id", id},
+              {"object", chat ? "chat.completion.chunk" : "text_completion"},
+              {"created", created},
+              {"model", model},
+              {"choices", json::array({choice})}};
     return "data: " + c.dump() + "\n\n";
 }
 
@@ -134,8 +140,7 @@ void CloudServer::routes() {
                        "invalid_request_error", "request_too_large");
         else if (res.status == 404)
             send_error(res, 404, "no route for " + req.method + " " + req.path, "invalid_request_error", "not_found");
-        else
-            send_error(res, res.status, "HTTP " + std::to_string(res.status), "server_error");
+        else send_error(res, res.status, "HTTP " + std::to_string(res.status), "server_error");
     });
     s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
         send_error(res, 500, "internal error", "server_error");
@@ -143,14 +148,20 @@ void CloudServer::routes() {
 
     s.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
         std::lock_guard<std::mutex> lock(mutex_);
-        json h = {{"status", "ok"}, {"model", options_.model_name}, {"latency_profile", options_.latency.name},
-                  {"in_flight", in_use_}, {"max_concurrency", options_.max_concurrency}, {"requests", requests_}};
+        json h = {{"status", "ok"},
+                  {"model", options_.model_name},
+                  {"latency_profile", options_.latency.name},
+                  {"in_flight", in_use_},
+                  {"max_concurrency", options_.max_concurrency},
+                  {"requests", requests_}};
         res.set_content(h.dump(), "application/json");
     });
     s.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
-        json m = {{"object", "list"},
-                  {"data", json::array({{{"id", options_.model_name}, {"object", "model"}, {"created", 0},
-                                         {"owned_by", "headstart"}}})}};
+        json m = {
+            {"object", "list"},
+            {"data",
+             json::array(
+                 {{{"id", options_.model_name}, {"object", "model"}, {"created", 0}, {"owned_by", "headstart"}}})}};
         res.set_content(m.dump(), "application/json");
     });
 
@@ -180,8 +191,11 @@ void CloudServer::routes() {
             if (fault.status) return send_error(res, fault.status, "injected failure", "server_error");
 
             auto slot = acquire();
-            if (!slot) return send_error(res, 429, "the server is busy (" + std::to_string(options_.max_concurrency) +
-                                                   " requests in flight); retry shortly", "rate_limit_error", "busy");
+            if (!slot)
+                return send_error(res, 429,
+                                  "the server is busy (" + std::to_string(options_.max_concurrency) +
+                                      " requests in flight); retry shortly",
+                                  "rate_limit_error", "busy");
 
             std::mt19937_64 rng(options_.seed + task.seed * 7919 + request_no);
             LatencyProfile latency = options_.latency;
@@ -195,15 +209,27 @@ void CloudServer::routes() {
 
             if (!stream) {
                 std::string text, finish = "stop";
-                Status st = slot->continuator->generate(task, [&](std::string_view p) { text += p; return true; }, &finish);
+                Status st = slot->continuator->generate(
+                    task,
+                    [&](std::string_view p) {
+                        text += p;
+                        return true;
+                    },
+                    &finish);
                 release(std::move(slot));
                 if (!st.ok()) return send_error(res, 400, st.error(), "invalid_request_error", "generation_failed");
                 if (!wait_until(first_at)) return send_error(res, 503, "the server is stopping", "server_error");
                 json choice = {{"index", 0}, {"finish_reason", finish}};
                 if (chat) choice["message"] = {{"role", "assistant"}, {"content", text}};
-                else { choice["text"] = text; choice["logprobs"] = nullptr; }
-                json out = {{"id", id}, {"object", chat ? "chat.completion" : "text_completion"}, {"created", created},
-                            {"model", model}, {"choices", json::array({choice})}};
+                else {
+                    choice["text"] = text;
+                    choice["logprobs"] = nullptr;
+                }
+                json out = {{"id", id},
+                            {"object", chat ? "chat.completion" : "text_completion"},
+                            {"created", created},
+                            {"model", model},
+                            {"choices", json::array({choice})}};
                 return res.set_content(out.dump(), "application/json");
             }
 
@@ -211,23 +237,32 @@ void CloudServer::routes() {
             res.set_header("Cache-Control", "no-cache");
             res.set_chunked_content_provider(
                 "text/event-stream",
-                [this, task, chat, id, created, model, first_at, per_token_ms, fault, shared_slot](size_t, httplib::DataSink& sink) {
+                [this, task, chat, id, created, model, first_at, per_token_ms, fault, shared_slot](
+                    size_t, httplib::DataSink& sink) {
                     int chunks = 0;
                     bool first = true, alive = true;
                     auto next_at = first_at;
-                    const auto write = [&](const std::string& s) { return alive = alive && sink.write(s.data(), s.size()); };
+                    const auto write = [&](const std::string& s) {
+                        return alive = alive && sink.write(s.data(), s.size());
+                    };
                     std::string finish = "stop";
-                    Status st = (*shared_slot)->continuator->generate(task, [&](std::string_view piece) {
-                        if (!wait_until(next_at)) return alive = false;
-                        next_at = Clock::now() + std::chrono::microseconds(static_cast<long long>(per_token_ms * 1000));
-                        if (fault.cut_after >= 0 && chunks >= fault.cut_after) return alive = false;
-                        const std::string text(piece);
-                        if (fault.garbage && chunks == 1) write("data: {\"choices\": [ this is not json\n\n");
-                        write(chunk_json(chat, id, created, model, &text, nullptr, first));
-                        first = false;
-                        ++chunks;
-                        return alive;
-                    }, &finish);
+                    Status st = (*shared_slot)
+                                    ->continuator->generate(
+                                        task,
+                                        [&](std::string_view piece) {
+                                            if (!wait_until(next_at)) return alive = false;
+                                            next_at = Clock::now() + std::chrono::microseconds(
+                                                                         static_cast<long long>(per_token_ms * 1000));
+                                            if (fault.cut_after >= 0 && chunks >= fault.cut_after) return alive = false;
+                                            const std::string text(piece);
+                                            if (fault.garbage && chunks == 1)
+                                                write("data: {\"choices\": [ this is not json\n\n");
+                                            write(chunk_json(chat, id, created, model, &text, nullptr, first));
+                                            first = false;
+                                            ++chunks;
+                                            return alive;
+                                        },
+                                        &finish);
                     // A cut fault, or the server stopping: drop the connection, no [DONE].
                     if (fault.cut_after >= 0 || stopping_) return false;
                     if (!st.ok()) {

@@ -26,7 +26,9 @@
 #include "core/latency_profile.h"
 #include "core/result.h"
 
-namespace httplib { class Server; }
+namespace httplib {
+class Server;
+}
 
 namespace headstart {
 
@@ -41,15 +43,15 @@ public:
 
 struct CloudServerOptions {
     std::string host = "127.0.0.1";
-    int port = 8088;                  // 0: any free port (see bound_port())
+    int port = 8088;  // 0: any free port (see bound_port())
     std::string model_name = "headstart-cloud";
     LatencyProfile latency;
     int max_concurrency = 2;
     int queue_timeout_ms = 2000;
     size_t max_body_bytes = 64 * 1024;
     int max_tokens_cap = 512;
-    std::string web_dir;              // "" = no page
-    bool allow_faults = false;        // honour X-Headstart-Fault (tests only)
+    std::string web_dir;        // "" = no page
+    bool allow_faults = false;  // honour X-Headstart-Fault (tests only)
     unsigned long long seed = 42;
 };
 
@@ -59,9 +61,9 @@ public:
     CloudServer(CloudServerOptions options, Factory factory);
     ~CloudServer();
 
-    Status bind();       // opens the socket (port 0 picks one)
+    Status bind();  // opens the socket (port 0 picks one)
     int bound_port() const { return port_; }
-    void run();          // serves until stop(); call after bind()
+    void run();  // serves until stop(); call after bind()
     // Ends run() promptly: requests still waiting out their injected latency are cut off (a
     // stream is dropped, a whole answer gets 503) instead of holding the shutdown for seconds.
     // Takes no lock (it sets an atomic flag, then httplib closes the listening socket), since
@@ -70,7 +72,7 @@ public:
 
 private:
     struct Slot;
-    std::unique_ptr<Slot> acquire();          // nullptr when busy past the queue timeout
+    std::unique_ptr<Slot> acquire();  // nullptr when busy past the queue timeout
     void release(std::unique_ptr<Slot> slot);
     void routes();
     // Sleeps until `t` (injected latency); false, early, once stop() was called.

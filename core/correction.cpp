@@ -116,18 +116,18 @@ Result<GateDecision> apply_confidence_gate(std::string_view opener, const std::v
 namespace {
 
 bool is_bridge_word(const std::string& k) {
-    static constexpr const char* kWords[] = {"actually", "or", "rather", "well", "in", "fact", "oh", "hmm",
-                                             "wait", "so", "ok", "okay", "right", "um", "uh", "instead"};
+    static constexpr const char* kWords[] = {"actually", "or", "rather", "well", "in",    "fact", "oh", "hmm",
+                                             "wait",     "so", "ok",     "okay", "right", "um",   "uh", "instead"};
     for (const char* w : kWords)
         if (k == w) return true;
     return false;
 }
 
 bool is_blame_word(const std::string& k) {
-    static constexpr const char* kWords[] = {"wrong", "incorrect", "incorrectly", "mistake", "mistaken",
-                                             "mistakes", "inaccurate", "sorry", "apologies", "apologize",
-                                             "apologise", "oops", "misspoke", "misspoken", "correction",
-                                             "erroneous", "false", "untrue"};
+    static constexpr const char* kWords[] = {"wrong",     "incorrect",  "incorrectly", "mistake",   "mistaken",
+                                             "mistakes",  "inaccurate", "sorry",       "apologies", "apologize",
+                                             "apologise", "oops",       "misspoke",    "misspoken", "correction",
+                                             "erroneous", "false",      "untrue"};
     for (const char* w : kWords)
         if (k == w) return true;
     return false;
@@ -136,8 +136,8 @@ bool is_blame_word(const std::string& k) {
 bool has_blame(const std::vector<std::string>& keys) {
     for (std::size_t i = 0; i < keys.size(); ++i) {
         if (is_blame_word(keys[i])) return true;
-        if (i + 1 < keys.size() && ((keys[i] == "my" && keys[i + 1] == "bad") ||
-                                    (keys[i] == "scratch" && keys[i + 1] == "that")))
+        if (i + 1 < keys.size() &&
+            ((keys[i] == "my" && keys[i + 1] == "bad") || (keys[i] == "scratch" && keys[i + 1] == "that")))
             return true;
     }
     return false;
@@ -187,7 +187,10 @@ std::string lower_sentence_opener(std::string answer) {
     const std::string first = answer.substr(spans[0].begin, spans[0].end - spans[0].begin);
     if (!is_sentence_opening_word(word_key(first))) return answer;
     for (std::size_t i = spans[0].begin; i < spans[0].end; ++i) {
-        if (answer[i] >= 'A' && answer[i] <= 'Z') { answer[i] = static_cast<char>(answer[i] - 'A' + 'a'); break; }
+        if (answer[i] >= 'A' && answer[i] <= 'Z') {
+            answer[i] = static_cast<char>(answer[i] - 'A' + 'a');
+            break;
+        }
         if (answer[i] >= 'a' && answer[i] <= 'z') break;
     }
     return answer;
@@ -215,8 +218,16 @@ PivotParts split_pivot(std::string_view cloud_text, bool cloud_done, std::string
             stopped_at_content = keys.size() > kMaxBlameWords;
             break;
         }
-        if (all_bridge) { had_bridge = had_bridge || !keys.empty(); consumed = c.end; continue; }
-        if (blame) { had_blame = true; consumed = c.end; continue; }
+        if (all_bridge) {
+            had_bridge = had_bridge || !keys.empty();
+            consumed = c.end;
+            continue;
+        }
+        if (blame) {
+            had_blame = true;
+            consumed = c.end;
+            continue;
+        }
         stopped_at_content = true;
         break;
     }
@@ -234,7 +245,10 @@ PivotParts split_pivot(std::string_view cloud_text, bool cloud_done, std::string
         if (first != 0x2014 && first != 0x2013 && first != '-') b = "— " + b;
         // "— Actually," -> "— actually,": the bridge continues the opener's sentence.
         for (std::size_t i = 0; i < b.size(); ++i) {
-            if (b[i] >= 'A' && b[i] <= 'Z') { b[i] = static_cast<char>(b[i] - 'A' + 'a'); break; }
+            if (b[i] >= 'A' && b[i] <= 'Z') {
+                b[i] = static_cast<char>(b[i] - 'A' + 'a');
+                break;
+            }
             if (b[i] >= 'a' && b[i] <= 'z') break;
         }
         p.bridge = b + " ";
@@ -270,7 +284,10 @@ std::vector<Segment> answer_words(const CorrectedAnswer& answer) {
         const std::string_view text = s.text;
         for (std::size_t i = 0; i < text.size();) {
             std::size_t n = 1;
-            if (text_class(decode_code_point(text, i, &n)) == TextClass::Space) { i += n; continue; }
+            if (text_class(decode_code_point(text, i, &n)) == TextClass::Space) {
+                i += n;
+                continue;
+            }
             const std::size_t begin = i;
             while (i < text.size() && text_class(decode_code_point(text, i, &n)) != TextClass::Space) i += n;
             out.push_back(Segment{std::string(text.substr(begin, i - begin)), s.style, s.origin});
@@ -352,7 +369,8 @@ CorrectedAnswer compose_answer(const CorrectionInput& in, const CorrectionConfig
         }
         case Verdict::Rewrite: {
             a.path = CorrectionPath::RetractAndReplace;
-            const std::string replacement(in.cloud_done ? trim_spaces(in.cloud_text) : trim_leading_spaces(in.cloud_text));
+            const std::string replacement(in.cloud_done ? trim_spaces(in.cloud_text)
+                                                        : trim_leading_spaces(in.cloud_text));
             if (g.used_fallback) {
                 add_opener(a.segments, g, SegmentStyle::Normal);
                 const std::string tail = joined_tail(g.opener, replacement, in.cloud_done, config.join);
@@ -377,8 +395,8 @@ CorrectedAnswer compose_answer(const CorrectionInput& in, const CorrectionConfig
                     if (!g.opener.empty()) {
                         // After a finished sentence or a dash, no extra dash is spoken.
                         const char32_t lc = last_code_point(g.opener);
-                        const bool finished = trailing_boundary(g.opener) == Boundary::Sentence ||
-                                              lc == 0x2014 || lc == 0x2013;
+                        const bool finished =
+                            trailing_boundary(g.opener) == Boundary::Sentence || lc == 0x2014 || lc == 0x2013;
                         const std::string phrase(trim_spaces(config.speech_rephrase));
                         a.segments.push_back(
                             Segment{(finished ? " " : " — ") + phrase + " ", SegmentStyle::Bridge, Origin::Cloud});

@@ -93,10 +93,10 @@ GateDecision pass_through_gate(std::string_view opener);
 // ---- Method 2: the pivot's bridge ----------------------------------------------------------
 
 struct PivotParts {
-    std::string bridge;           // "— actually, " (always ends with one space)
-    std::string answer;           // the rest, leading spaces trimmed
-    bool bridge_replaced = false; // the cloud's blame clause was dropped / a missing bridge supplied
-    bool settled = false;         // more text cannot change the split any more
+    std::string bridge;            // "— actually, " (always ends with one space)
+    std::string answer;            // the rest, leading spaces trimmed
+    bool bridge_replaced = false;  // the cloud's blame clause was dropped / a missing bridge supplied
+    bool settled = false;          // more text cannot change the split any more
     std::string why;
 };
 
@@ -116,17 +116,17 @@ struct CorrectionConfig {
 };
 
 struct CorrectionInput {
-    GateDecision gate;             // apply_confidence_gate() or pass_through_gate()
+    GateDecision gate;  // apply_confidence_gate() or pass_through_gate()
     Verdict verdict = Verdict::Continue;
-    std::string cloud_text;        // continuation so far, verdict tag stripped (VerdictParser)
-    bool cloud_done = false;       // the stream ended (or failed): nothing more will come
+    std::string cloud_text;   // continuation so far, verdict tag stripped (VerdictParser)
+    bool cloud_done = false;  // the stream ended (or failed): nothing more will come
 };
 
 struct CorrectedAnswer {
     CorrectionPath path = CorrectionPath::Continue;
-    bool gated = false;            // Method 1 fired as well (path may still be pivot / rewrite)
+    bool gated = false;  // Method 1 fired as well (path may still be pivot / rewrite)
     std::vector<Segment> segments;
-    bool settled = true;           // see compose_answer()
+    bool settled = true;  // see compose_answer()
     std::string why;
 
     // "gate+pivot" when the gate fired and the cloud then pivoted; else to_string(path).

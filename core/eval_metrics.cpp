@@ -52,12 +52,12 @@ Result<std::vector<EvalPrompt>> parse_prompt_set(std::string_view jsonl, std::st
         pos = nl + 1;
         if (line.empty()) continue;
         const json j = json::parse(line.begin(), line.end(), nullptr, false);
-        if (j.is_discarded() || !j.is_object())
-            return Error{"line " + std::to_string(line_no) + ": not a JSON object"};
+        if (j.is_discarded() || !j.is_object()) return Error{"line " + std::to_string(line_no) + ": not a JSON object"};
         EvalPrompt p;
         p.question = std::string(trim_spaces(question_of(j)));
         if (p.question.empty())
-            return Error{"line " + std::to_string(line_no) + ": no question (question / prompt / text / turns / messages)"};
+            return Error{"line " + std::to_string(line_no) +
+                         ": no question (question / prompt / text / turns / messages)"};
         p.id = string_field(j, "id");
         if (p.id.empty()) p.id = string_field(j, "question_id");
         if (p.id.empty()) p.id = std::string(set_name) + "-" + std::to_string(line_no);
@@ -110,9 +110,7 @@ std::vector<std::string> keys_of(std::string_view text) {
     return keys;
 }
 
-bool is_consonant(char c) {
-    return c >= 'a' && c <= 'z' && c != 'a' && c != 'e' && c != 'i' && c != 'o' && c != 'u';
-}
+bool is_consonant(char c) { return c >= 'a' && c <= 'z' && c != 'a' && c != 'e' && c != 'i' && c != 'o' && c != 'u'; }
 
 }  // namespace
 
@@ -123,7 +121,8 @@ double distinct_n(const std::vector<std::string>& texts, int n) {
     for (const auto& t : texts) {
         const auto keys = keys_of(t);
         for (size_t i = 0; i + static_cast<size_t>(n) <= keys.size(); ++i) {
-            unique.insert(std::vector<std::string>(keys.begin() + static_cast<long>(i), keys.begin() + static_cast<long>(i) + n));
+            unique.insert(
+                std::vector<std::string>(keys.begin() + static_cast<long>(i), keys.begin() + static_cast<long>(i) + n));
             ++total;
         }
     }
@@ -132,19 +131,23 @@ double distinct_n(const std::vector<std::string>& texts, int n) {
 
 bool is_stop_word(std::string_view key) {
     static const std::set<std::string, std::less<>> kStop = {
-        "a", "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at",
-        "be", "because", "been", "before", "being", "best", "better", "between", "both", "but", "by",
-        "can", "cant", "could", "couldnt", "did", "do", "does", "doing", "dont", "down", "during",
-        "each", "else", "even", "ever", "every", "explain", "few", "for", "from", "further", "get", "gets",
-        "give", "go", "good", "got", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his",
-        "how", "i", "id", "if", "im", "in", "into", "is", "isnt", "it", "its", "ive", "just", "know", "let",
-        "lets", "like", "make", "me", "might", "more", "most", "much", "must", "my", "need", "no", "nor",
-        "not", "now", "of", "off", "on", "once", "one", "only", "or", "other", "our", "out", "over", "own",
-        "please", "really", "same", "should", "so", "some", "such", "sure", "tell", "than", "that", "thats",
-        "the", "their", "them", "then", "there", "theres", "these", "they", "thing", "things", "this",
-        "those", "through", "to", "too", "under", "until", "up", "us", "use", "very", "want", "was", "way",
-        "ways", "we", "well", "were", "what", "whats", "when", "where", "which", "while", "who", "whom",
-        "why", "will", "with", "without", "would", "yes", "you", "youll", "your", "youre", "yours",
+        "a",      "about",   "above", "after", "again",  "all",     "also",  "am",     "an",      "and",
+        "any",    "are",     "as",    "at",    "be",     "because", "been",  "before", "being",   "best",
+        "better", "between", "both",  "but",   "by",     "can",     "cant",  "could",  "couldnt", "did",
+        "do",     "does",    "doing", "dont",  "down",   "during",  "each",  "else",   "even",    "ever",
+        "every",  "explain", "few",   "for",   "from",   "further", "get",   "gets",   "give",    "go",
+        "good",   "got",     "had",   "has",   "have",   "having",  "he",    "her",    "here",    "hers",
+        "him",    "his",     "how",   "i",     "id",     "if",      "im",    "in",     "into",    "is",
+        "isnt",   "it",      "its",   "ive",   "just",   "know",    "let",   "lets",   "like",    "make",
+        "me",     "might",   "more",  "most",  "much",   "must",    "my",    "need",   "no",      "nor",
+        "not",    "now",     "of",    "off",   "on",     "once",    "one",   "only",   "or",      "other",
+        "our",    "out",     "over",  "own",   "please", "really",  "same",  "should", "so",      "some",
+        "such",   "sure",    "tell",  "than",  "that",   "thats",   "the",   "their",  "them",    "then",
+        "there",  "theres",  "these", "they",  "thing",  "things",  "this",  "those",  "through", "to",
+        "too",    "under",   "until", "up",    "us",     "use",     "very",  "want",   "was",     "way",
+        "ways",   "we",      "well",  "were",  "what",   "whats",   "when",  "where",  "which",   "while",
+        "who",    "whom",    "why",   "will",  "with",   "without", "would", "yes",    "you",     "youll",
+        "your",   "youre",   "yours",
     };
     return kStop.count(key) > 0;
 }
@@ -176,13 +179,49 @@ std::vector<std::string> content_words(std::string_view text) {
 
 bool is_generic_opener(std::string_view opener) {
     static const std::vector<std::vector<std::string>> kGeneric = {
-        {"sure"}, {"of", "course"}, {"certainly"}, {"absolutely"}, {"yes"}, {"no"}, {"well"}, {"okay"}, {"ok"},
-        {"good", "question"}, {"great", "question"}, {"interesting", "question"}, {"here", "is"}, {"here", "are"},
-        {"heres"}, {"there", "are"}, {"there", "is"}, {"theres"}, {"it", "depends"}, {"that", "depends"},
-        {"let", "me"}, {"lets"}, {"the", "answer"}, {"the", "short", "answer"}, {"in", "short"}, {"happy", "to"},
-        {"i", "can", "help"}, {"i", "think"}, {"i", "would"}, {"id", "suggest"}, {"id", "recommend"},
-        {"one", "way"}, {"a", "good", "way"}, {"the", "best", "way"}, {"a", "few"}, {"first"}, {"to", "start"},
-        {"start", "by"}, {"the", "key"}, {"generally"}, {"in", "general"}, {"great"}, {"good"},
+        {"sure"},
+        {"of", "course"},
+        {"certainly"},
+        {"absolutely"},
+        {"yes"},
+        {"no"},
+        {"well"},
+        {"okay"},
+        {"ok"},
+        {"good", "question"},
+        {"great", "question"},
+        {"interesting", "question"},
+        {"here", "is"},
+        {"here", "are"},
+        {"heres"},
+        {"there", "are"},
+        {"there", "is"},
+        {"theres"},
+        {"it", "depends"},
+        {"that", "depends"},
+        {"let", "me"},
+        {"lets"},
+        {"the", "answer"},
+        {"the", "short", "answer"},
+        {"in", "short"},
+        {"happy", "to"},
+        {"i", "can", "help"},
+        {"i", "think"},
+        {"i", "would"},
+        {"id", "suggest"},
+        {"id", "recommend"},
+        {"one", "way"},
+        {"a", "good", "way"},
+        {"the", "best", "way"},
+        {"a", "few"},
+        {"first"},
+        {"to", "start"},
+        {"start", "by"},
+        {"the", "key"},
+        {"generally"},
+        {"in", "general"},
+        {"great"},
+        {"good"},
     };
     const auto keys = keys_of(opener);
     for (const auto& g : kGeneric)
@@ -289,14 +328,17 @@ std::pair<std::string, std::string> judge_messages(std::string_view question, st
 }
 
 std::optional<JudgeChoice> parse_judge_verdict(std::string_view reply) {
-    static const std::set<std::string, std::less<>> kLeadIn = {"answer", "response", "verdict", "option",
-                                                               "choice", "assistant", "output", "winner"};
+    static const std::set<std::string, std::less<>> kLeadIn = {"answer", "response",  "verdict", "option",
+                                                               "choice", "assistant", "output",  "winner"};
     static const std::set<std::string, std::less<>> kTie = {"equivalent", "tie", "equal", "equally", "same"};
     const auto words = words_of(reply);
     std::vector<JudgeChoice> found;
     for (size_t i = 0; i < words.size(); ++i) {
         const std::string key = word_key(words[i]);
-        if (kTie.count(key)) { found.push_back(JudgeChoice::Equivalent); continue; }
+        if (kTie.count(key)) {
+            found.push_back(JudgeChoice::Equivalent);
+            continue;
+        }
         if (key != "a" && key != "b") continue;
         // The bare letter, once punctuation and markup are stripped ("**A**", "A.", "\"B\"}").
         std::string bare;

@@ -79,8 +79,8 @@ bool is_generic_opener(std::string_view opener);
 
 struct OnTopic {
     bool on_topic = false;
-    bool generic = false;              // counted on topic because it is a generic opener
-    std::vector<std::string> shared;   // content stems the opener shares with the question
+    bool generic = false;             // counted on topic because it is a generic opener
+    std::vector<std::string> shared;  // content stems the opener shares with the question
 };
 
 // An empty opener is not on topic (there is nothing to judge).
@@ -89,12 +89,12 @@ OnTopic check_on_topic(std::string_view question, std::string_view opener);
 // ---- join defects ------------------------------------------------------------------------------
 
 struct JoinDefects {
-    bool applicable = false;        // the answer starts with the opener (not a rewrite / fallback)
-    int repeated_words = 0;         // the opener's last 1-4 words come again right after the seam
-    int doubled_spaces = 0;         // two or more spaces at the seam
+    bool applicable = false;           // the answer starts with the opener (not a rewrite / fallback)
+    int repeated_words = 0;            // the opener's last 1-4 words come again right after the seam
+    int doubled_spaces = 0;            // two or more spaces at the seam
     int space_before_punctuation = 0;  // "opener ," at the seam
-    int broken_words = 0;           // letters glued across the seam, or a U+FFFD in the answer
-    std::vector<std::string> notes; // one readable line per defect
+    int broken_words = 0;              // letters glued across the seam, or a U+FFFD in the answer
+    std::vector<std::string> notes;    // one readable line per defect
     int total() const { return repeated_words + doubled_spaces + space_before_punctuation + broken_words; }
 };
 
@@ -153,7 +153,10 @@ double token_nll(const std::vector<float>& logits, int target);
 struct PerplexityAccumulator {
     long long tokens = 0;
     double nll_sum = 0;
-    void add(double nll) { ++tokens; nll_sum += nll; }
+    void add(double nll) {
+        ++tokens;
+        nll_sum += nll;
+    }
     double mean_nll() const { return tokens ? nll_sum / static_cast<double>(tokens) : 0.0; }
     double perplexity() const;  // exp(mean nll); 0 when no tokens
 };

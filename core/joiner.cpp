@@ -13,22 +13,50 @@ constexpr std::size_t kMaxHeldBytes = 512;  // an overlap of 8 words never needs
 
 bool is_closing_punct(char32_t c) {
     switch (c) {
-        case ',': case '.': case ';': case ':': case '!': case '?': case ')': case ']': case '}': case '%':
-        case 0x2026: case 0x201D: case 0x00BB: case 0x203A: case 0x3001: case 0x3002: case 0xFF0C:
-        case 0xFF0E: case 0xFF01: case 0xFF1F: case 0xFF1A: case 0xFF1B: case 0xFF09: case 0x300D: case 0x300F:
-            return true;
-        default:
-            return false;
+        case ',':
+        case '.':
+        case ';':
+        case ':':
+        case '!':
+        case '?':
+        case ')':
+        case ']':
+        case '}':
+        case '%':
+        case 0x2026:
+        case 0x201D:
+        case 0x00BB:
+        case 0x203A:
+        case 0x3001:
+        case 0x3002:
+        case 0xFF0C:
+        case 0xFF0E:
+        case 0xFF01:
+        case 0xFF1F:
+        case 0xFF1A:
+        case 0xFF1B:
+        case 0xFF09:
+        case 0x300D:
+        case 0x300F: return true;
+        default: return false;
     }
 }
 
 bool is_opening_mark(char32_t c) {
     switch (c) {
-        case '(': case '[': case '{': case 0x201C: case 0x2018: case 0x00AB: case 0x2039: case 0x00BF:
-        case 0x00A1: case 0xFF08: case 0x300C: case 0x300E:
-            return true;
-        default:
-            return false;
+        case '(':
+        case '[':
+        case '{':
+        case 0x201C:
+        case 0x2018:
+        case 0x00AB:
+        case 0x2039:
+        case 0x00BF:
+        case 0x00A1:
+        case 0xFF08:
+        case 0x300C:
+        case 0x300E: return true;
+        default: return false;
     }
 }
 
@@ -89,7 +117,8 @@ Contraction contraction_at_start(std::string_view s, bool final_text) {
 
 }  // namespace
 
-std::string seam(std::string_view left, std::string_view right, bool right_had_space, std::string_view right_line_break) {
+std::string seam(std::string_view left, std::string_view right, bool right_had_space,
+                 std::string_view right_line_break) {
     const std::string_view left_trimmed = trim_trailing_spaces(left);
     if (left_trimmed.empty() || right.empty()) return {};
     const bool left_has_space = left_trimmed.size() != left.size();
@@ -156,7 +185,10 @@ std::string ContinuationJoiner::release(bool final_text) {
         for (int k = lo; starts_with_word && k <= hi; ++k) {
             bool mismatch = false, waiting = false;
             for (int j = 0; j < k; ++j) {
-                if (static_cast<std::size_t>(j) >= spans.size()) { waiting = true; break; }
+                if (static_cast<std::size_t>(j) >= spans.size()) {
+                    waiting = true;
+                    break;
+                }
                 const std::string key = word_key(rest.substr(spans[j].begin, spans[j].end - spans[j].begin));
                 const std::string& expected = opener_keys_[static_cast<std::size_t>(n_opener - k + j)];
                 if (static_cast<std::size_t>(j) >= complete) {
@@ -165,7 +197,10 @@ std::string ContinuationJoiner::release(bool final_text) {
                     else mismatch = true;
                     break;
                 }
-                if (key != expected) { mismatch = true; break; }
+                if (key != expected) {
+                    mismatch = true;
+                    break;
+                }
             }
             if (waiting) pending = true;
             else if (!mismatch) best = k;

@@ -41,7 +41,8 @@ struct JoinConfig {
 
 // The separator to put between `left` (already shown, trailing spaces kept) and `right` (its
 // leading spaces already removed); `right_had_space` / `right_line_break` describe what was removed.
-std::string seam(std::string_view left, std::string_view right, bool right_had_space, std::string_view right_line_break);
+std::string seam(std::string_view left, std::string_view right, bool right_had_space,
+                 std::string_view right_line_break);
 
 class ContinuationJoiner {
 public:
@@ -63,9 +64,9 @@ private:
     std::vector<std::string> opener_keys_;  // word keys of the opener's last max_overlap_words words
     JoinConfig config_;
     Utf8Stream utf8_;
-    std::string held_;       // continuation text not yet released
+    std::string held_;  // continuation text not yet released
     bool overlap_decided_ = false;
-    bool started_ = false;   // the seam has been written
+    bool started_ = false;  // the seam has been written
     int dropped_words_ = 0;
     std::string appended_;
 };

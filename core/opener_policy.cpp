@@ -149,8 +149,7 @@ OpenerDecision OpenerPolicy::on_token(const OpenerToken& token) {
                 }
                 chunk_has_word = true;
                 break;
-            case TextClass::Punct:
-                break;
+            case TextClass::Punct: break;
         }
         i += n;
     }
@@ -174,18 +173,21 @@ OpenerDecision OpenerPolicy::on_token(const OpenerToken& token) {
             if (config_.prefer_clause_boundary) {
                 const Boundary b = trailing_boundary(before);
                 if (b == Boundary::Sentence)
-                    return stop(OpenerAction::StopBefore, StopReason::SentenceEnd, "sentence end after " + words_phrase(have));
+                    return stop(OpenerAction::StopBefore, StopReason::SentenceEnd,
+                                "sentence end after " + words_phrase(have));
                 if (b == Boundary::Clause)
                     return stop(OpenerAction::StopBefore, StopReason::ClauseBoundary,
                                 "clause boundary after " + words_phrase(have));
             }
             if (config_.stop_on_low_confidence && low_confidence_inside_)
-                return stop(OpenerAction::StopBefore, StopReason::LowConfidence,
-                            "low confidence inside word " + std::to_string(have) + " (kept " + words_phrase(have) + ")");
+                return stop(
+                    OpenerAction::StopBefore, StopReason::LowConfidence,
+                    "low confidence inside word " + std::to_string(have) + " (kept " + words_phrase(have) + ")");
             if (config_.stop_on_low_confidence && unconfident) {
-                const std::string detail = token.logprob < config_.min_token_logprob
-                    ? "log-prob " + format_number(token.logprob) + " < " + format_number(config_.min_token_logprob)
-                    : "entropy " + format_number(token.entropy) + " > " + format_number(config_.max_token_entropy);
+                const std::string detail =
+                    token.logprob < config_.min_token_logprob
+                        ? "log-prob " + format_number(token.logprob) + " < " + format_number(config_.min_token_logprob)
+                        : "entropy " + format_number(token.entropy) + " > " + format_number(config_.max_token_entropy);
                 return stop(OpenerAction::StopBefore, StopReason::LowConfidence,
                             "low confidence for word " + std::to_string(have + 1) + ": " + detail + " (kept " +
                                 words_phrase(have) + ")");
@@ -218,7 +220,10 @@ OpenerDecision OpenerPolicy::on_token(const OpenerToken& token) {
     if (starts > 0) {
         // Every word this token starts carries its confidence.
         double lp = token.logprob, ent = token.entropy;
-        if (have_carry_) { lp = std::min(lp, carry_logprob_); ent = std::max(ent, carry_entropy_); }
+        if (have_carry_) {
+            lp = std::min(lp, carry_logprob_);
+            ent = std::max(ent, carry_entropy_);
+        }
         have_carry_ = false;
         for (std::size_t k = words_.size() - starts; k < words_.size(); ++k) {
             words_[k].min_logprob = lp;
@@ -247,7 +252,8 @@ OpenerDecision OpenerPolicy::on_token(const OpenerToken& token) {
         if (config_.prefer_clause_boundary && last_space != std::string::npos) {
             const Boundary b = trailing_boundary(std::string_view(text_).substr(0, old_size + last_space));
             if (b == Boundary::Sentence)
-                return stop(OpenerAction::StopAfter, StopReason::SentenceEnd, "sentence end after " + words_phrase(words()));
+                return stop(OpenerAction::StopAfter, StopReason::SentenceEnd,
+                            "sentence end after " + words_phrase(words()));
             if (b == Boundary::Clause)
                 return stop(OpenerAction::StopAfter, StopReason::ClauseBoundary,
                             "clause boundary after " + words_phrase(words()));

@@ -96,9 +96,9 @@ struct WordConfidence {
 };
 
 struct OpenerToken {
-    std::string_view piece;  // the token's bytes, decoded by the tokenizer (may be a partial character)
-    double logprob = 0.0;    // log-prob of this token (SampledToken::logprob)
-    double entropy = 0.0;    // entropy it was drawn from (SampledToken::entropy)
+    std::string_view piece;        // the token's bytes, decoded by the tokenizer (may be a partial character)
+    double logprob = 0.0;          // log-prob of this token (SampledToken::logprob)
+    double entropy = 0.0;          // entropy it was drawn from (SampledToken::entropy)
     bool end_of_sequence = false;  // EOS / <|im_end|>: never part of the text
 };
 
@@ -136,9 +136,9 @@ private:
     Utf8Stream utf8_;
     std::vector<WordConfidence> words_;
     int tokens_ = 0;
-    bool chunk_has_word_ = false;     // the current non-space run already holds a word character
+    bool chunk_has_word_ = false;         // the current non-space run already holds a word character
     bool low_confidence_inside_ = false;  // an unconfident token inside the current word (after min)
-    bool have_carry_ = false;         // stats of tokens before the first word (or of partial chars)
+    bool have_carry_ = false;             // stats of tokens before the first word (or of partial chars)
     double carry_logprob_ = 0.0, carry_entropy_ = 0.0;
     bool stopped_ = false;
     OpenerDecision final_;

@@ -45,7 +45,10 @@ void Presenter::add_text(std::string_view text, double arrived_ms, Origin origin
     std::size_t i = 0;
     while (i < text.size()) {
         std::size_t n = 1;
-        if (text_class(decode_code_point(text, i, &n)) == TextClass::Space) { i += n; continue; }
+        if (text_class(decode_code_point(text, i, &n)) == TextClass::Space) {
+            i += n;
+            continue;
+        }
         const std::size_t begin = i;
         while (i < text.size() && text_class(decode_code_point(text, i, &n)) != TextClass::Space) i += n;
         add_word(text.substr(begin, i - begin), arrived_ms, origin);

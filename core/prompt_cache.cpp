@@ -75,9 +75,7 @@ Status CachingModel::step(int token) {
     return run(PrefillPlan{static_cast<int>(cache_.held().size()), {token}});
 }
 
-Status CachingModel::extend(int keep, const std::vector<int>& tokens) {
-    return run(PrefillPlan{keep, tokens});
-}
+Status CachingModel::extend(int keep, const std::vector<int>& tokens) { return run(PrefillPlan{keep, tokens}); }
 
 Status CachingModel::preread(const std::vector<int>& prefix) {
     if (prefix.empty()) return Ok{};

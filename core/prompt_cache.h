@@ -25,8 +25,8 @@ namespace headstart {
 struct TurnConfig;
 
 struct PrefillPlan {
-    int keep = 0;            // leading cached positions kept
-    std::vector<int> feed;   // tokens to run after them
+    int keep = 0;           // leading cached positions kept
+    std::vector<int> feed;  // tokens to run after them
 };
 
 class PromptCache {

@@ -16,8 +16,8 @@ struct Error {
 template <typename T, typename E = Error>
 class Result {
 public:
-    Result(T value) : v_(std::move(value)) {}          // NOLINT: implicit by design
-    Result(E error) : v_(std::move(error)) {}          // NOLINT
+    Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+    Result(E error) : v_(std::move(error)) {}  // NOLINT
     bool ok() const { return v_.index() == 0; }
     explicit operator bool() const { return ok(); }
     T& value() { return std::get<0>(v_); }

@@ -10,8 +10,7 @@
 namespace headstart {
 
 Status validate(const SamplerConfig& c) {
-    if (!std::isfinite(c.temperature))
-        return Error{"sampler: temperature must be a finite number (<= 0 means greedy)"};
+    if (!std::isfinite(c.temperature)) return Error{"sampler: temperature must be a finite number (<= 0 means greedy)"};
     if (c.top_k < 0) return Error{"sampler: top_k must be >= 0 (0 turns it off), got " + std::to_string(c.top_k)};
     if (!(c.top_p > 0.0f && c.top_p <= 1.0f))
         return Error{"sampler: top_p must be in (0, 1] (1 turns it off), got " + std::to_string(c.top_p)};
@@ -55,7 +54,8 @@ Result<SampledToken> Sampler::sample(const float* logits, std::size_t vocab_size
     double max_logit = -std::numeric_limits<double>::infinity();
     for (std::size_t i = 0; i < vocab_size; ++i) {
         const float l = logits[i];
-        if (std::isnan(l)) return Error{"sampler: logits contain NaN at id " + std::to_string(i) + " (model output is broken)"};
+        if (std::isnan(l))
+            return Error{"sampler: logits contain NaN at id " + std::to_string(i) + " (model output is broken)"};
         if (l == std::numeric_limits<float>::infinity())
             return Error{"sampler: logits contain +inf at id " + std::to_string(i) + " (model output is broken)"};
         max_logit = std::max(max_logit, static_cast<double>(l));
@@ -131,7 +131,10 @@ Result<SampledToken> Sampler::sample(const float* logits, std::size_t vocab_size
             double cum = 0.0;
             for (std::size_t k = 0; k < cand.size(); ++k) {
                 cum += weight[k];
-                if (cum >= target) { keep = k + 1; break; }
+                if (cum >= target) {
+                    keep = k + 1;
+                    break;
+                }
             }
         }
         double kept_total = 0.0;
@@ -141,7 +144,10 @@ Result<SampledToken> Sampler::sample(const float* logits, std::size_t vocab_size
         double cum = 0.0;
         for (std::size_t k = 0; k < keep; ++k) {
             cum += weight[k];
-            if (target < cum) { pick = k; break; }
+            if (target < cum) {
+                pick = k;
+                break;
+            }
         }
         out.id = cand[pick];
         out.sampled_prob = weight[pick] / kept_total;
@@ -162,7 +168,8 @@ Result<SampledToken> Sampler::sample(const float* logits, std::size_t vocab_size
         const std::size_t n = std::min(n_alt, ids.size());
         std::partial_sort(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(n), ids.end(), raw_better);
         for (std::size_t k = 0; k < n; ++k)
-            out.alternatives.push_back(TokenAlternative{ids[k], std::exp(model_logprob(static_cast<std::size_t>(ids[k])))});
+            out.alternatives.push_back(
+                TokenAlternative{ids[k], std::exp(model_logprob(static_cast<std::size_t>(ids[k])))});
     }
     return out;
 }

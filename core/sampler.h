@@ -36,7 +36,7 @@ struct SamplerConfig {
     float top_p = 0.95f;              // 1: no nucleus cut; must be in (0, 1]
     float repetition_penalty = 1.1f;  // 1: off; CTRL-style, applied to every id in `recent`
     std::uint64_t seed = 0;
-    int alternatives = 5;             // how many top alternatives to report (0..64)
+    int alternatives = 5;  // how many top alternatives to report (0..64)
 };
 
 // Ok, or an Error saying which field is out of range and what range is allowed.
@@ -49,10 +49,10 @@ struct TokenAlternative {
 
 struct SampledToken {
     int id = 0;
-    double prob = 0.0;          // model's probability of `id` (softmax of raw logits)
-    double logprob = 0.0;       // its natural log
-    double entropy = 0.0;       // of the model's distribution, in nats
-    double sampled_prob = 0.0;  // probability of `id` in the filtered distribution it was drawn from
+    double prob = 0.0;                           // model's probability of `id` (softmax of raw logits)
+    double logprob = 0.0;                        // its natural log
+    double entropy = 0.0;                        // of the model's distribution, in nats
+    double sampled_prob = 0.0;                   // probability of `id` in the filtered distribution it was drawn from
     std::vector<TokenAlternative> alternatives;  // most likely first (ties: lower id first)
 };
 

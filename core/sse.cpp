@@ -59,7 +59,8 @@ Status SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
     if (at_start_) {
         // A BOM may itself arrive split over chunks: hold its bytes until it is decided.
         std::size_t i = 0;
-        while (i < bytes.size() && bom_.size() < kBom.size() && bytes[i] == kBom[bom_.size()]) bom_.push_back(bytes[i++]);
+        while (i < bytes.size() && bom_.size() < kBom.size() && bytes[i] == kBom[bom_.size()])
+            bom_.push_back(bytes[i++]);
         if (bom_.size() == kBom.size()) {
             at_start_ = false;
             bom_.clear();
@@ -77,7 +78,10 @@ Status SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
         while (i < chunk.size()) {
             if (after_cr_) {
                 after_cr_ = false;
-                if (chunk[i] == '\n') { ++i; continue; }  // the LF of a CRLF split over chunks
+                if (chunk[i] == '\n') {
+                    ++i;
+                    continue;
+                }  // the LF of a CRLF split over chunks
             }
             const std::size_t end = chunk.find_first_of("\r\n", i);
             const std::size_t stop = end == std::string_view::npos ? chunk.size() : end;
@@ -163,8 +167,9 @@ std::vector<StreamDelta> parse_openai_event(const SseEvent& event) {
     const nlohmann::json j = nlohmann::json::parse(data, nullptr, /*allow_exceptions=*/false);
     if (event.type == "error") {
         const bool has_error = j.is_object() && j.contains("error");
-        out.push_back(error_delta("cloud error: " + (has_error ? error_message(j["error"])
-                                                                : j.is_discarded() ? excerpt(data) : error_message(j))));
+        out.push_back(error_delta("cloud error: " + (has_error          ? error_message(j["error"])
+                                                     : j.is_discarded() ? excerpt(data)
+                                                                        : error_message(j))));
         return out;
     }
     if (j.is_discarded()) {

@@ -58,10 +58,10 @@ private:
     void dispatch(std::vector<SseEvent>& out);
 
     SseLimits limits_;
-    std::string line_;        // the current, unfinished line
-    bool after_cr_ = false;   // the last byte was CR: a following LF belongs to it
-    bool at_start_ = true;    // no byte seen yet (BOM check)
-    std::string bom_;         // bytes of a possible BOM at the start, not yet decided
+    std::string line_;       // the current, unfinished line
+    bool after_cr_ = false;  // the last byte was CR: a following LF belongs to it
+    bool at_start_ = true;   // no byte seen yet (BOM check)
+    std::string bom_;        // bytes of a possible BOM at the start, not yet decided
     std::string data_;
     bool has_data_ = false;
     std::string type_;

@@ -150,8 +150,13 @@ StudySummary summarize(const std::vector<StudyTrial>& trials) {
         for (const RecordedTurn* r : {&t.a, &t.b}) {
             const auto first = r->first_word_ms();
             if (!first) continue;
-            if (r->condition == Condition::Headstart) { sum_h += *first; ++n_h; }
-            else { sum_c += *first; ++n_c; }
+            if (r->condition == Condition::Headstart) {
+                sum_h += *first;
+                ++n_h;
+            } else {
+                sum_c += *first;
+                ++n_c;
+            }
         }
     }
     s.headstart = wilson_interval(headstart, s.n);
@@ -187,9 +192,7 @@ std::string number(std::optional<double> v) {
     return buf;
 }
 
-const RecordedTurn& of(const StudyTrial& t, Condition c) {
-    return t.a.condition == c ? t.a : t.b;
-}
+const RecordedTurn& of(const StudyTrial& t, Condition c) { return t.a.condition == c ? t.a : t.b; }
 
 }  // namespace
 
@@ -202,20 +205,10 @@ std::string study_csv(const std::vector<StudyTrial>& trials) {
         const RecordedTurn& h = of(t, Condition::Headstart);
         const RecordedTurn& c = of(t, Condition::CloudOnly);
         const std::string fields[] = {
-            csv_field(t.created_at),
-            csv_field(t.participant),
-            std::to_string(t.index),
-            csv_field(t.question),
-            to_string(t.a.condition),
-            to_string(t.b.condition),
-            to_string(t.rating),
-            to_string(preference(t)),
-            number(h.first_word_ms()),
-            number(c.first_word_ms()),
-            csv_field(h.path),
-            csv_field(h.text()),
-            csv_field(c.text()),
-            number(t.decision_ms),
+            csv_field(t.created_at),   csv_field(t.participant),  std::to_string(t.index), csv_field(t.question),
+            to_string(t.a.condition),  to_string(t.b.condition),  to_string(t.rating),     to_string(preference(t)),
+            number(h.first_word_ms()), number(c.first_word_ms()), csv_field(h.path),       csv_field(h.text()),
+            csv_field(c.text()),       number(t.decision_ms),
         };
         for (size_t i = 0; i < std::size(fields); ++i) {
             if (i) out += ',';
@@ -235,10 +228,16 @@ using nlohmann::json;
 json turn_json(const RecordedTurn& r) {
     json words = json::array();
     for (const ReplayWord& w : r.words)
-        words.push_back({{"w", w.word}, {"t", w.shown_ms}, {"d", w.duration_ms}, {"o", to_string(w.origin)},
+        words.push_back({{"w", w.word},
+                         {"t", w.shown_ms},
+                         {"d", w.duration_ms},
+                         {"o", to_string(w.origin)},
                          {"s", to_string(w.style)}});
-    return {{"condition", to_string(r.condition)}, {"path", r.path}, {"failed", r.failed},
-            {"retract_ms", r.retract_ms}, {"words", words}};
+    return {{"condition", to_string(r.condition)},
+            {"path", r.path},
+            {"failed", r.failed},
+            {"retract_ms", r.retract_ms},
+            {"words", words}};
 }
 
 // Typed reads that never throw (the wasm build runs without exceptions): a missing key gives the
@@ -249,19 +248,28 @@ struct Reader {
     std::string str(const char* key) {
         auto it = j.find(key);
         if (it == j.end() || it->is_null()) return {};
-        if (!it->is_string()) { error = std::string("\"") + key + "\" must be a string"; return {}; }
+        if (!it->is_string()) {
+            error = std::string("\"") + key + "\" must be a string";
+            return {};
+        }
         return it->get<std::string>();
     }
     double num(const char* key) {
         auto it = j.find(key);
         if (it == j.end() || it->is_null()) return 0.0;
-        if (!it->is_number()) { error = std::string("\"") + key + "\" must be a number"; return 0.0; }
+        if (!it->is_number()) {
+            error = std::string("\"") + key + "\" must be a number";
+            return 0.0;
+        }
         return it->get<double>();
     }
     bool flag(const char* key, bool fallback) {
         auto it = j.find(key);
         if (it == j.end() || it->is_null()) return fallback;
-        if (!it->is_boolean()) { error = std::string("\"") + key + "\" must be true or false"; return fallback; }
+        if (!it->is_boolean()) {
+            error = std::string("\"") + key + "\" must be true or false";
+            return fallback;
+        }
         return it->get<bool>();
     }
 };
@@ -290,7 +298,9 @@ Result<RecordedTurn> turn_from(const json& j) {
             const std::string o = wr.str("o");
             rw.origin = o == "cloud" ? Origin::Cloud : o == "fallback" ? Origin::Fallback : Origin::Device;
             const std::string st = wr.str("s");
-            rw.style = st == "struck" ? SegmentStyle::Struck : st == "bridge" ? SegmentStyle::Bridge : SegmentStyle::Normal;
+            rw.style = st == "struck"   ? SegmentStyle::Struck
+                       : st == "bridge" ? SegmentStyle::Bridge
+                                        : SegmentStyle::Normal;
             if (!wr.error.empty()) return Error{wr.error};
             r.words.push_back(std::move(rw));
         }
@@ -302,10 +312,14 @@ Result<RecordedTurn> turn_from(const json& j) {
 }  // namespace
 
 std::string to_json(const StudyTrial& t) {
-    const json j = {{"participant", t.participant}, {"index", t.index},
-                    {"question", t.question},       {"headstart_is_a", t.headstart_is_a},
-                    {"rating", to_string(t.rating)}, {"decision_ms", t.decision_ms},
-                    {"created_at", t.created_at},   {"a", turn_json(t.a)},
+    const json j = {{"participant", t.participant},
+                    {"index", t.index},
+                    {"question", t.question},
+                    {"headstart_is_a", t.headstart_is_a},
+                    {"rating", to_string(t.rating)},
+                    {"decision_ms", t.decision_ms},
+                    {"created_at", t.created_at},
+                    {"a", turn_json(t.a)},
                     {"b", turn_json(t.b)}};
     // Invalid UTF-8 (a μLM can emit it only as U+FFFD, but be safe) is replaced, never thrown.
     return j.dump(-1, ' ', false, json::error_handler_t::replace);

@@ -60,7 +60,7 @@ struct RecordedTurn {
     double retract_ms = -1.0;  // when a rewrite's verdict struck the opener through (< 0: never)
     std::vector<ReplayWord> words;
     std::optional<double> first_word_ms() const;
-    double end_ms() const;  // end of the last word's slot (0 without words)
+    double end_ms() const;     // end of the last word's slot (0 without words)
     std::string text() const;  // the words joined by single spaces
 };
 

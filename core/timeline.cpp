@@ -137,7 +137,10 @@ TurnMetrics Timeline::metrics() const {
     for (const Event& e : events_) {
         if (e.kind == EventKind::OpenerToken) {
             opener += e.text;
-            if (complete_words(opener) >= 4) { m.time_to_4_words_ms = e.t_ms - t0; break; }
+            if (complete_words(opener) >= 4) {
+                m.time_to_4_words_ms = e.t_ms - t0;
+                break;
+            }
         } else if (e.kind == EventKind::Handoff) {
             if (all_words(opener) >= 4) m.time_to_4_words_ms = e.t_ms - t0;
             break;

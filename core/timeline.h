@@ -16,17 +16,17 @@
 namespace headstart {
 
 enum class EventKind {
-    Request,            // the user's question entered the pipeline (t = 0 by convention)
-    PrefillDone,        // μLM prompt prefill finished
-    OpenerToken,        // one μLM token; text = its decoded piece
-    Handoff,            // the opener is fixed; text = the opener
+    Request,      // the user's question entered the pipeline (t = 0 by convention)
+    PrefillDone,  // μLM prompt prefill finished
+    OpenerToken,  // one μLM token; text = its decoded piece
+    Handoff,      // the opener is fixed; text = the opener
     CloudRequestSent,
     CloudFirstByte,
     ContinuationToken,  // one cloud token; text = its piece
     Verdict,            // text = the verdict / correction path that fired
     CloudDone,
-    CloudFailed,        // text = why (unreachable, 5xx, deadline, cut mid-stream, ...)
-    WordShown,          // presenter showed/spoke a word; text = word, duration_ms = its slot
+    CloudFailed,  // text = why (unreachable, 5xx, deadline, cut mid-stream, ...)
+    WordShown,    // presenter showed/spoke a word; text = word, duration_ms = its slot
 };
 
 enum class Origin { Device, Cloud, Fallback };
@@ -34,7 +34,7 @@ const char* to_string(Origin origin);  // "device", "cloud", "fallback"
 
 struct Event {
     EventKind kind;
-    double t_ms;               // monotonic, relative to the turn's Request
+    double t_ms;  // monotonic, relative to the turn's Request
     std::string text;
     double duration_ms = 0.0;  // only for WordShown
     Origin origin = Origin::Device;
@@ -44,15 +44,15 @@ const char* to_string(EventKind kind);
 
 // Metrics of docs/architecture.md. A metric is empty when the turn never reached the events it needs.
 struct TurnMetrics {
-    std::optional<double> local_ttft_ms;          // Request -> first OpenerToken
-    std::optional<double> time_to_4_words_ms;     // Request -> 4 complete opener words generated
-    std::optional<double> cloud_ttft_ms;          // CloudRequestSent -> first ContinuationToken
-    std::optional<double> perceived_first_word_ms;// Request -> first WordShown
-    double masked_ms = 0.0;   // cloud wait that fell while opener words were being shown
-    double stall_ms = 0.0;    // silence between the end of the opener and the next word shown
-    int words_before_cloud = 0;  // opener words shown before the first continuation token arrived
-    std::string path;            // last Verdict text, "" if none
-    bool failed = false;         // a CloudFailed event was recorded
+    std::optional<double> local_ttft_ms;            // Request -> first OpenerToken
+    std::optional<double> time_to_4_words_ms;       // Request -> 4 complete opener words generated
+    std::optional<double> cloud_ttft_ms;            // CloudRequestSent -> first ContinuationToken
+    std::optional<double> perceived_first_word_ms;  // Request -> first WordShown
+    double masked_ms = 0.0;                         // cloud wait that fell while opener words were being shown
+    double stall_ms = 0.0;                          // silence between the end of the opener and the next word shown
+    int words_before_cloud = 0;                     // opener words shown before the first continuation token arrived
+    std::string path;                               // last Verdict text, "" if none
+    bool failed = false;                            // a CloudFailed event was recorded
 };
 
 // A stretch of the turn's clock, for the UI to shade (masked latency) or mark (stall).

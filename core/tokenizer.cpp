@@ -134,41 +134,41 @@ void split_spans(std::string_view piece, std::vector<Span> spans, SplitBehavior 
         for (Span& s : spans) s.match = !s.match;
     std::vector<std::pair<std::size_t, std::size_t>> parts;
     switch (behavior) {
-    case SplitBehavior::Isolated:
-        for (const Span& s : spans) parts.emplace_back(s.begin, s.end);
-        break;
-    case SplitBehavior::Removed:
-        for (const Span& s : spans)
-            if (!s.match) parts.emplace_back(s.begin, s.end);
-        break;
-    case SplitBehavior::Contiguous: {
-        bool previous_match = false;
-        for (const Span& s : spans) {
-            if (s.match == previous_match && !parts.empty()) parts.back().second = s.end;
-            else parts.emplace_back(s.begin, s.end);
-            previous_match = s.match;
+        case SplitBehavior::Isolated:
+            for (const Span& s : spans) parts.emplace_back(s.begin, s.end);
+            break;
+        case SplitBehavior::Removed:
+            for (const Span& s : spans)
+                if (!s.match) parts.emplace_back(s.begin, s.end);
+            break;
+        case SplitBehavior::Contiguous: {
+            bool previous_match = false;
+            for (const Span& s : spans) {
+                if (s.match == previous_match && !parts.empty()) parts.back().second = s.end;
+                else parts.emplace_back(s.begin, s.end);
+                previous_match = s.match;
+            }
+            break;
         }
-        break;
-    }
-    case SplitBehavior::MergedWithPrevious: {
-        bool previous_match = false;
-        for (const Span& s : spans) {
-            if (s.match && !previous_match && !parts.empty()) parts.back().second = s.end;
-            else parts.emplace_back(s.begin, s.end);
-            previous_match = s.match;
+        case SplitBehavior::MergedWithPrevious: {
+            bool previous_match = false;
+            for (const Span& s : spans) {
+                if (s.match && !previous_match && !parts.empty()) parts.back().second = s.end;
+                else parts.emplace_back(s.begin, s.end);
+                previous_match = s.match;
+            }
+            break;
         }
-        break;
-    }
-    case SplitBehavior::MergedWithNext: {
-        bool previous_match = false;
-        for (auto it = spans.rbegin(); it != spans.rend(); ++it) {
-            if (it->match && !previous_match && !parts.empty()) parts.back().first = it->begin;
-            else parts.emplace_back(it->begin, it->end);
-            previous_match = it->match;
+        case SplitBehavior::MergedWithNext: {
+            bool previous_match = false;
+            for (auto it = spans.rbegin(); it != spans.rend(); ++it) {
+                if (it->match && !previous_match && !parts.empty()) parts.back().first = it->begin;
+                else parts.emplace_back(it->begin, it->end);
+                previous_match = it->match;
+            }
+            std::reverse(parts.begin(), parts.end());
+            break;
         }
-        std::reverse(parts.begin(), parts.end());
-        break;
-    }
     }
     for (const auto& [b, e] : parts)
         if (e > b) out.emplace_back(piece.substr(b, e - b));
@@ -335,13 +335,13 @@ struct SyntaxErrorFinder : json::json_sax_t {
 // The loaded tokenizer
 // ---------------------------------------------------------------------------------------------
 struct Tokenizer::Model {
-    std::vector<std::string> token;      // vocabulary spelling by id ("" where no token)
-    std::vector<std::string> piece;      // bytes by id
-    std::vector<unsigned char> special;  // 1 for special added tokens
-    std::unordered_map<std::string, int> vocab;     // model vocabulary: spelling -> id
-    std::unordered_map<std::string, int> added_id;  // added tokens: content -> id
-    std::unordered_map<std::string, int> word_id;   // bytes -> id (only with ignore_merges)
-    std::array<int, 256> byte_id{};                 // the symbol of each byte, -1 if none
+    std::vector<std::string> token;                   // vocabulary spelling by id ("" where no token)
+    std::vector<std::string> piece;                   // bytes by id
+    std::vector<unsigned char> special;               // 1 for special added tokens
+    std::unordered_map<std::string, int> vocab;       // model vocabulary: spelling -> id
+    std::unordered_map<std::string, int> added_id;    // added tokens: content -> id
+    std::unordered_map<std::string, int> word_id;     // bytes -> id (only with ignore_merges)
+    std::array<int, 256> byte_id{};                   // the symbol of each byte, -1 if none
     std::unordered_map<std::uint64_t, Merge> merges;  // (left id, right id) -> rank, merged id
     AddedTokens added;
     std::vector<Step> steps;  // ByteLevel last
@@ -428,9 +428,11 @@ Status parse_step(const json& j, std::vector<Step>& steps, int depth) {
         const std::string* behavior = read_string(j, "behavior");
         if (!behavior) return fail("Split pre_tokenizer has no \"behavior\"");
         static constexpr std::pair<std::string_view, SplitBehavior> kBehaviors[] = {
-            {"Removed", SplitBehavior::Removed}, {"Isolated", SplitBehavior::Isolated},
+            {"Removed", SplitBehavior::Removed},
+            {"Isolated", SplitBehavior::Isolated},
             {"MergedWithPrevious", SplitBehavior::MergedWithPrevious},
-            {"MergedWithNext", SplitBehavior::MergedWithNext}, {"Contiguous", SplitBehavior::Contiguous}};
+            {"MergedWithNext", SplitBehavior::MergedWithNext},
+            {"Contiguous", SplitBehavior::Contiguous}};
         bool known = false;
         for (const auto& [name, value] : kBehaviors)
             if (*behavior == name) step.behavior = value, known = true;
@@ -479,7 +481,8 @@ Result<Tokenizer> Tokenizer::from_json(std::string_view json_text) {
     }
     if (read_bool(*m, "byte_fallback", false))
         return fail("BPE with byte_fallback (SentencePiece style) is not supported; expected a byte-level BPE");
-    if (const auto it = m->find("dropout"); it != m->end() && !it->is_null() && !(it->is_number() && it->get<double>() == 0.0))
+    if (const auto it = m->find("dropout");
+        it != m->end() && !it->is_null() && !(it->is_number() && it->get<double>() == 0.0))
         return fail("BPE dropout is not supported (it makes encoding random)");
     for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"}) {
         const std::string* s = read_string(*m, key);
@@ -490,7 +493,8 @@ Result<Tokenizer> Tokenizer::from_json(std::string_view json_text) {
     model->ignore_merges = read_bool(*m, "ignore_merges", false);
 
     const auto vocab = m->find("vocab");
-    if (vocab == m->end() || !vocab->is_object()) return fail("model.vocab is missing (expected an object token -> id)");
+    if (vocab == m->end() || !vocab->is_object())
+        return fail("model.vocab is missing (expected an object token -> id)");
     if (vocab->empty()) return fail("model.vocab is empty");
     std::int64_t max_id = -1;
     model->vocab.reserve(vocab->size());
@@ -518,8 +522,13 @@ Result<Tokenizer> Tokenizer::from_json(std::string_view json_text) {
                 return fail("added token " + shown(*content) + " has id " + std::to_string(tid) +
                             " but model.vocab gives it " + std::to_string(v->second));
             const bool special = read_bool(a, "special", false);
-            AddedToken t{*content, tid, special, read_bool(a, "single_word", false), read_bool(a, "lstrip", false),
-                         read_bool(a, "rstrip", false), read_bool(a, "normalized", !special)};
+            AddedToken t{*content,
+                         tid,
+                         special,
+                         read_bool(a, "single_word", false),
+                         read_bool(a, "lstrip", false),
+                         read_bool(a, "rstrip", false),
+                         read_bool(a, "normalized", !special)};
             max_id = std::max<std::int64_t>(max_id, tid);
             model->added_id[t.content] = tid;
             model->added.list.push_back(std::move(t));
@@ -596,7 +605,8 @@ Result<Tokenizer> Tokenizer::from_json(std::string_view json_text) {
     if (const auto n = doc.find("normalizer"); n != doc.end() && !n->is_null()) {
         const std::string* type = n->is_object() ? read_string(*n, "type") : nullptr;
         const auto list = n->is_object() ? n->find("normalizers") : n->end();
-        const bool empty_sequence = type && *type == "Sequence" && list != n->end() && list->is_array() && list->empty();
+        const bool empty_sequence =
+            type && *type == "Sequence" && list != n->end() && list->is_array() && list->empty();
         if (!empty_sequence)
             return fail("normalizer " + shown(type ? *type : "?") +
                         " is not supported (byte-level BPE tokenizers use none)");
@@ -863,9 +873,7 @@ std::string Tokenizer::vocab_token(int id) const {
     return model_ && model_->valid(id) ? model_->token[id] : std::string();
 }
 
-int Tokenizer::token_id(std::string_view token) const {
-    return model_ ? model_->id_of(std::string(token)) : -1;
-}
+int Tokenizer::token_id(std::string_view token) const { return model_ ? model_->id_of(std::string(token)) : -1; }
 
 int Tokenizer::vocab_size() const { return model_ ? static_cast<int>(model_->token.size()) : 0; }
 
@@ -877,8 +885,10 @@ bool Tokenizer::starts_word(int id) const {
     const std::string& p = model_->piece[id];
     if (p.empty()) return false;
     // The first character, only when the piece holds all of it.
-    const std::size_t need = static_cast<unsigned char>(p[0]) < 0x80 ? 1 : static_cast<unsigned char>(p[0]) < 0xE0 ? 2
-                             : static_cast<unsigned char>(p[0]) < 0xF0 ? 3 : 4;
+    const std::size_t need = static_cast<unsigned char>(p[0]) < 0x80   ? 1
+                             : static_cast<unsigned char>(p[0]) < 0xE0 ? 2
+                             : static_cast<unsigned char>(p[0]) < 0xF0 ? 3
+                                                                       : 4;
     if (p.size() < need || !is_valid_utf8(std::string_view(p).substr(0, need))) return false;
     std::size_t len = 0;
     return unicode::is_space(decode_at(p, 0, &len));

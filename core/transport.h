@@ -11,7 +11,7 @@ namespace headstart {
 
 struct Endpoint {
     std::string base_url = "http://127.0.0.1:8088";  // scheme://host[:port][/prefix], e.g. .../v1 not included
-    std::string api_key;                              // sent as a Bearer token; never logged or shown
+    std::string api_key;                             // sent as a Bearer token; never logged or shown
     std::string model = "headstart-cloud";
     std::string ca_file;  // extra CA bundle for https (self-signed test servers); "" = the system's
 };

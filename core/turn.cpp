@@ -70,8 +70,12 @@ std::vector<int> mulm_prompt_ids(const Tokenizer& tokenizer, std::string_view qu
 }
 
 Turn::Turn(Tokenizer tokenizer, TurnConfig config)
-    : tokenizer_(tokenizer), config_(std::move(config)), sampler_(config_.sampler), policy_(config_.opener),
-      token_text_(tokenizer_, /*skip_special=*/true), presenter_(config_.presenter) {}
+    : tokenizer_(tokenizer),
+      config_(std::move(config)),
+      sampler_(config_.sampler),
+      policy_(config_.opener),
+      token_text_(tokenizer_, /*skip_special=*/true),
+      presenter_(config_.presenter) {}
 
 Result<std::vector<int>> Turn::begin(std::string_view question, double t_ms) {
     if (phase_ != TurnPhase::Idle) return Error{"a turn can only begin once"};
@@ -105,8 +109,7 @@ Result<std::optional<int>> Turn::on_logits(const std::vector<float>& logits, dou
     auto sampled = sampler_.sample(logits, generated_);
     if (!sampled.ok()) return Error{"sampling failed: " + sampled.error()};
     const int id = sampled->id;
-    const bool eos = id == tokenizer_.im_end_id() || id == tokenizer_.endoftext_id() ||
-                     (tokenizer_.is_special(id));
+    const bool eos = id == tokenizer_.im_end_id() || id == tokenizer_.endoftext_id() || (tokenizer_.is_special(id));
     const std::string piece = eos ? std::string() : tokenizer_.token_piece(id);
     const OpenerDecision d = policy_.on_token(OpenerToken{piece, sampled->logprob, sampled->entropy, eos});
 
@@ -179,7 +182,8 @@ Result<HandoffRequest> Turn::handoff(double t_ms) {
     timeline_.add(EventKind::Handoff, t_ms, gate_.opener);
     if (gate_.fired) timeline_.add(EventKind::Verdict, t_ms, "gate: " + gate_.why);
     timeline_.add(EventKind::CloudRequestSent, t_ms);
-    if (!gate_.opener.empty()) presenter_.add_text(gate_.opener, t_ms, Origin::Device);  // the fallback opener too: shown locally
+    if (!gate_.opener.empty())
+        presenter_.add_text(gate_.opener, t_ms, Origin::Device);  // the fallback opener too: shown locally
     verdict_.emplace(gate_.opener);
     phase_ = TurnPhase::Cloud;
     return req;

@@ -25,8 +25,7 @@ inline bool is_space(char32_t cp) { return classify(cp) == CharClass::Space; }
 // \w of Rust's regex crate, approximately: letters, marks, numbers, connector punctuation.
 inline bool is_word(char32_t cp) {
     const CharClass c = classify(cp);
-    return c == CharClass::Letter || c == CharClass::Number || c == CharClass::Mark ||
-           c == CharClass::Connector;
+    return c == CharClass::Letter || c == CharClass::Number || c == CharClass::Mark || c == CharClass::Connector;
 }
 
 }  // namespace headstart::unicode

@@ -16,17 +16,32 @@ int sequence_length(std::string_view s, std::size_t i, std::size_t* bad_len) {
     int need;
     unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
     if (c >= 0xC2 && c <= 0xDF) need = 2;
-    else if (c == 0xE0) { need = 3; lo = 0xA0; }
-    else if (c == 0xED) { need = 3; hi = 0x9F; }        // no UTF-16 surrogates
-    else if (c >= 0xE1 && c <= 0xEF) need = 3;
-    else if (c == 0xF0) { need = 4; lo = 0x90; }
-    else if (c == 0xF4) { need = 4; hi = 0x8F; }        // nothing above U+10FFFF
-    else if (c >= 0xF1 && c <= 0xF3) need = 4;
-    else return 0;                                       // 0x80..0xC1, 0xF5..0xFF
+    else if (c == 0xE0) {
+        need = 3;
+        lo = 0xA0;
+    } else if (c == 0xED) {
+        need = 3;
+        hi = 0x9F;
+    }  // no UTF-16 surrogates
+    else if (c >= 0xE1 && c <= 0xEF)
+        need = 3;
+    else if (c == 0xF0) {
+        need = 4;
+        lo = 0x90;
+    } else if (c == 0xF4) {
+        need = 4;
+        hi = 0x8F;
+    }  // nothing above U+10FFFF
+    else if (c >= 0xF1 && c <= 0xF3)
+        need = 4;
+    else return 0;  // 0x80..0xC1, 0xF5..0xFF
     for (int k = 1; k < need; ++k) {
-        if (i + k >= s.size()) return -k;                // valid so far, but truncated
+        if (i + k >= s.size()) return -k;  // valid so far, but truncated
         const unsigned char lo_k = k == 1 ? lo : 0x80, hi_k = k == 1 ? hi : 0xBF;
-        if (b(k) < lo_k || b(k) > hi_k) { *bad_len = k; return 0; }
+        if (b(k) < lo_k || b(k) > hi_k) {
+            *bad_len = k;
+            return 0;
+        }
     }
     return need;
 }

@@ -26,9 +26,7 @@ const char* verdict_tag(Verdict verdict) {
     return "";
 }
 
-const char* to_string(VerdictSource source) {
-    return source == VerdictSource::Tag ? "tag" : "inferred";
-}
+const char* to_string(VerdictSource source) { return source == VerdictSource::Tag ? "tag" : "inferred"; }
 
 std::optional<Verdict> verdict_from_name(std::string_view name) {
     std::string key;
@@ -69,8 +67,7 @@ std::string quoted_words(const std::vector<Word>& words, std::size_t n) {
 
 }  // namespace
 
-std::optional<VerdictReport> infer_verdict(std::string_view opener, std::string_view continuation,
-                                           bool final_text) {
+std::optional<VerdictReport> infer_verdict(std::string_view opener, std::string_view continuation, bool final_text) {
     const std::vector<Word> ow = leading_words(opener, true);
     const std::vector<Word> cw = leading_words(continuation, final_text);
     if (ow.empty()) return inferred(Verdict::Continue, "no tag; no opener to judge against");
@@ -114,8 +111,7 @@ std::optional<VerdictReport> infer_verdict(std::string_view opener, std::string_
     return inferred(Verdict::Continue, "no tag; the continuation reads as a continuation");
 }
 
-VerdictParser::VerdictParser(std::string opener, VerdictConfig config)
-    : opener_(std::move(opener)), config_(config) {}
+VerdictParser::VerdictParser(std::string opener, VerdictConfig config) : opener_(std::move(opener)), config_(config) {}
 
 std::string VerdictParser::push(std::string_view delta) {
     if (report_) return std::string(delta);

@@ -40,8 +40,8 @@ namespace headstart {
 
 enum class Verdict { Continue, Pivot, Rewrite };
 
-const char* to_string(Verdict verdict);   // "continue", "pivot", "rewrite"
-const char* verdict_tag(Verdict verdict); // "[[continue]]", "[[pivot]]", "[[rewrite]]"
+const char* to_string(Verdict verdict);    // "continue", "pivot", "rewrite"
+const char* verdict_tag(Verdict verdict);  // "[[continue]]", "[[pivot]]", "[[rewrite]]"
 std::optional<Verdict> verdict_from_name(std::string_view name);
 
 enum class VerdictSource { Tag, Inferred };
@@ -55,12 +55,11 @@ struct VerdictReport {
 
 // The verdict for an untagged continuation, or nothing while more text is needed to tell.
 // With `final_text` (stream ended, or the caller will not wait longer) it always decides.
-std::optional<VerdictReport> infer_verdict(std::string_view opener, std::string_view continuation,
-                                           bool final_text);
+std::optional<VerdictReport> infer_verdict(std::string_view opener, std::string_view continuation, bool final_text);
 
 struct VerdictConfig {
-    std::size_t max_tag_bytes = 32;         // "[[" without "]]" within this many bytes is not a tag
-    std::size_t max_inference_bytes = 96;   // an untagged stream is decided by then at the latest
+    std::size_t max_tag_bytes = 32;        // "[[" without "]]" within this many bytes is not a tag
+    std::size_t max_inference_bytes = 96;  // an untagged stream is decided by then at the latest
 };
 
 class VerdictParser {
@@ -86,8 +85,8 @@ private:
     std::string opener_;
     VerdictConfig config_;
     std::string held_;
-    bool tag_ruled_out_ = false;   // what is held is plain text (no tag, or an unknown one was stripped)
-    std::string stripped_note_;    // "unknown tag [[x]] stripped; "
+    bool tag_ruled_out_ = false;  // what is held is plain text (no tag, or an unknown one was stripped)
+    std::string stripped_note_;   // "unknown tag [[x]] stripped; "
     std::optional<VerdictReport> report_;
 };
 

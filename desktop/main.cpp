@@ -25,10 +25,10 @@
 #include <vector>
 
 #include "desktop/native_driver.h"
-#include "native/model_files.h"
 #include "imgui.h"
 #include "imgui_impl_opengl3.h"
 #include "imgui_impl_sdl.h"
+#include "native/model_files.h"
 #include "ui/app.h"
 #include "ui/gl.h"
 #include "ui/script.h"
@@ -63,8 +63,14 @@ bool parse(int argc, char** argv, Options* o, std::string* err) {
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         const bool has_value = i + 1 < argc;
-        if (a == "--help" || a == "-h") { *err = "help"; return false; }
-        if (!has_value) { *err = "missing value for " + a; return false; }
+        if (a == "--help" || a == "-h") {
+            *err = "help";
+            return false;
+        }
+        if (!has_value) {
+            *err = "missing value for " + a;
+            return false;
+        }
         const char* v = argv[++i];
         if (a == "--size") {
             if (std::sscanf(v, "%dx%d", &o->width, &o->height) != 2 || o->width < 200 || o->height < 150) {
@@ -74,11 +80,17 @@ bool parse(int argc, char** argv, Options* o, std::string* err) {
         } else if (a == "--frames") {
             char* end = nullptr;
             o->frames = std::strtol(v, &end, 10);
-            if (*end || o->frames < 1) { *err = std::string("bad --frames '") + v + "'"; return false; }
+            if (*end || o->frames < 1) {
+                *err = std::string("bad --frames '") + v + "'";
+                return false;
+            }
         } else if (a == "--fps") {
             char* end = nullptr;
             o->fps = static_cast<int>(std::strtol(v, &end, 10));
-            if (*end || o->fps < 0 || o->fps > 1000) { *err = std::string("bad --fps '") + v + "' (0 = uncapped)"; return false; }
+            if (*end || o->fps < 0 || o->fps > 1000) {
+                *err = std::string("bad --fps '") + v + "' (0 = uncapped)";
+                return false;
+            }
         } else if (a == "--screenshot") {
             o->screenshot = v;
         } else if (a == "--state") {
@@ -114,7 +126,8 @@ std::vector<ui::ModelChoice> models_in(const std::string& dir) {
     std::vector<ui::ModelChoice> models;
     for (const auto& m : headstart::trained_models(dir)) models.push_back({m.label, m.model_path, m.tokenizer_path});
     const std::string tok = dir + "/tokenizer.json";
-    if (models.empty() && exists(dir + "/tiny.onnx") && exists(tok)) models.push_back({"tiny test model", dir + "/tiny.onnx", tok});
+    if (models.empty() && exists(dir + "/tiny.onnx") && exists(tok))
+        models.push_back({"tiny test model", dir + "/tiny.onnx", tok});
     return models;
 }
 
@@ -146,7 +159,7 @@ bool write_png(const std::string& path, int w, int h) {
     glPixelStorei(GL_PACK_ALIGNMENT, 1);
     glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, rgba.data());
     for (size_t i = 3; i < rgba.size(); i += 4) rgba[i] = 255;  // the window is opaque
-    stbi_flip_vertically_on_write(1);  // GL rows start at the bottom
+    stbi_flip_vertically_on_write(1);                           // GL rows start at the bottom
     return stbi_write_png(path.c_str(), w, h, 4, rgba.data(), w * 4) != 0;
 }
 
@@ -187,9 +200,9 @@ int main(int argc, char** argv) {
     SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
     SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 3);
     SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
-    SDL_Window* window = SDL_CreateWindow("Headstart", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
-                                          opt.width, opt.height,
-                                          SDL_WINDOW_OPENGL | SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
+    SDL_Window* window =
+        SDL_CreateWindow("Headstart", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, opt.width, opt.height,
+                         SDL_WINDOW_OPENGL | SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
     SDL_GLContext gl = window ? SDL_GL_CreateContext(window) : nullptr;
     if (!gl) {
         std::fprintf(stderr, "headstart-desktop: cannot create an OpenGL 3.3 window: %s\n", SDL_GetError());
@@ -219,18 +232,21 @@ int main(int argc, char** argv) {
     const std::string font = !opt.font.empty() ? opt.font : "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
     std::vector<unsigned char> regular = read_file(font), bold;
     if (opt.font.empty()) bold = read_file("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf");
-    if (regular.empty() && !opt.font.empty()) std::fprintf(stderr, "headstart-desktop: cannot read --font %s\n", font.c_str());
+    if (regular.empty() && !opt.font.empty())
+        std::fprintf(stderr, "headstart-desktop: cannot read --font %s\n", font.c_str());
     app.load_fonts(std::move(regular), std::move(bold));
 
 #if defined(HEADSTART_HAVE_SQLITE)
     std::unique_ptr<headstart::SqliteStudyStore> store;
     {
-        auto opened = headstart::SqliteStudyStore::open(opt.study_db.empty() ? headstart::default_study_db_path() : opt.study_db);
+        auto opened =
+            headstart::SqliteStudyStore::open(opt.study_db.empty() ? headstart::default_study_db_path() : opt.study_db);
         if (opened.ok()) {
             store = std::move(opened.value());
             app.set_study_store(store.get());
         } else {
-            std::fprintf(stderr, "headstart-desktop: %s (study ratings are kept in memory only)\n", opened.error().c_str());
+            std::fprintf(stderr, "headstart-desktop: %s (study ratings are kept in memory only)\n",
+                         opened.error().c_str());
         }
     }
 #endif

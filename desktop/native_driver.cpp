@@ -31,7 +31,7 @@ void NativeTurnDriver::start(const ui::TurnRequest& request) {
         std::lock_guard<std::mutex> lock(mutex_);
         preread_busy_ = false;
         snapshot_.preread_tokens = 0;  // the turn's prefill takes them
-        snapshot_.turn.reset();  // the previous turn is not this one's
+        snapshot_.turn.reset();        // the previous turn is not this one's
         turn_started_.reset();
         final_elapsed_ms_ = 0;
     }
@@ -43,9 +43,9 @@ ui::TurnSnapshot NativeTurnDriver::snapshot() const {
     std::lock_guard<std::mutex> lock(mutex_);
     ui::TurnSnapshot s = snapshot_;
     if (turn_started_ && s.running)
-        s.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - *turn_started_).count();
-    else
-        s.elapsed_ms = final_elapsed_ms_;
+        s.elapsed_ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - *turn_started_).count();
+    else s.elapsed_ms = final_elapsed_ms_;
     return s;
 }
 
@@ -148,8 +148,9 @@ void NativeTurnDriver::run(ui::TurnRequest request) {
         }
         return "";
     };
-    Status st = run_turn(turn, request.question, l.cached.get(), http, options,
-                         [&](const Turn& t) { publish(&t, status_of(t), true); }, &cancel_);
+    Status st = run_turn(
+        turn, request.question, l.cached.get(), http, options, [&](const Turn& t) { publish(&t, status_of(t), true); },
+        &cancel_);
     publish(&turn, st.ok() ? "done" : "failed", false, st.ok() ? "" : st.error());
 }
 

@@ -18,9 +18,11 @@ constexpr size_t kMaxErrorBody = 64 * 1024;
 
 using Clock = std::chrono::steady_clock;
 
-std::unique_ptr<httplib::Client> make_client(const UrlParts& u, int connect_ms, int read_ms, const std::string& ca_file) {
-    const std::string origin = u.scheme + "://" + (u.host.find(':') != std::string::npos ? "[" + u.host + "]" : u.host) +
-                               ":" + std::to_string(u.port);
+std::unique_ptr<httplib::Client> make_client(const UrlParts& u, int connect_ms, int read_ms,
+                                             const std::string& ca_file) {
+    const std::string origin = u.scheme + "://" +
+                               (u.host.find(':') != std::string::npos ? "[" + u.host + "]" : u.host) + ":" +
+                               std::to_string(u.port);
     auto c = std::make_unique<httplib::Client>(origin);
     c->set_connection_timeout(connect_ms / 1000, (connect_ms % 1000) * 1000);
     c->set_read_timeout(read_ms / 1000, (read_ms % 1000) * 1000);
@@ -77,7 +79,8 @@ void HttpClient::cancel() {
 
 HttpOutcome HttpClient::post_stream(const HttpPost& request, const OnBytes& on_bytes, const OnStatus& on_status) {
     UrlParts url;
-    if (!parse_url(request.url, &url)) return failure(TransportFailure::Unreachable, "not an http(s) URL: " + request.url);
+    if (!parse_url(request.url, &url))
+        return failure(TransportFailure::Unreachable, "not an http(s) URL: " + request.url);
     auto active = std::make_shared<Active>();
     active->client = make_client(url, request.connect_timeout_ms, request.idle_timeout_ms, request.ca_file);
     {
@@ -108,12 +111,19 @@ HttpOutcome HttpClient::post_stream(const HttpPost& request, const OnBytes& on_b
     req.content_receiver = [&](const char* data, size_t len, uint64_t, uint64_t) {
         if (active->cancelled) return false;
         last_byte = Clock::now();
-        if (elapsed_ms() > request.total_timeout_ms) { deadline_hit = true; return false; }
+        if (elapsed_ms() > request.total_timeout_ms) {
+            deadline_hit = true;
+            return false;
+        }
         if (status < 200 || status >= 300) {
-            if (error_body.size() < kMaxErrorBody) error_body.append(data, std::min(len, kMaxErrorBody - error_body.size()));
+            if (error_body.size() < kMaxErrorBody)
+                error_body.append(data, std::min(len, kMaxErrorBody - error_body.size()));
             return true;
         }
-        if (!on_bytes(std::string_view(data, len))) { receiver_stopped = true; return false; }
+        if (!on_bytes(std::string_view(data, len))) {
+            receiver_stopped = true;
+            return false;
+        }
         return true;
     };
 
@@ -134,18 +144,22 @@ HttpOutcome HttpClient::post_stream(const HttpPost& request, const OnBytes& on_b
             case httplib::Error::Connection:
             case httplib::Error::SSLConnection:
             case httplib::Error::SSLServerVerification:
-                return failure(TransportFailure::Unreachable,
-                               "cannot reach " + url.host + ":" + std::to_string(url.port) + " (" + httplib::to_string(err) + ")");
+                return failure(
+                    TransportFailure::Unreachable,
+                    "cannot reach " + url.host + ":" + std::to_string(url.port) + " (" + httplib::to_string(err) + ")");
             case httplib::Error::Read: {
                 // A read error is either the idle deadline (silence for idle_timeout_ms) or the
                 // peer closing the connection early.
-                const auto silent_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - last_byte).count();
+                const auto silent_ms =
+                    std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - last_byte).count();
                 if (silent_ms + 50 >= request.idle_timeout_ms)
                     return failure(TransportFailure::Timeout,
                                    (status ? "the stream stalled for " : "no answer within ") +
-                                       std::to_string(request.idle_timeout_ms) + " ms", status);
+                                       std::to_string(request.idle_timeout_ms) + " ms",
+                                   status);
                 return failure(status ? TransportFailure::CutMidStream : TransportFailure::Unreachable,
-                               status ? "the stream was cut mid-way" : "the connection closed before a response", status);
+                               status ? "the stream was cut mid-way" : "the connection closed before a response",
+                               status);
             }
             default:
                 return failure(status ? TransportFailure::CutMidStream : TransportFailure::Unreachable,
@@ -171,7 +185,9 @@ HttpOutcome HttpClient::get(const std::string& target, const std::vector<std::pa
     httplib::Headers h;
     for (const auto& [k, v] : headers) h.emplace(k, v);
     auto res = client->Get(path_of(target).c_str(), h);
-    if (!res) return failure(TransportFailure::Unreachable, "cannot reach " + target + " (" + httplib::to_string(res.error()) + ")");
+    if (!res)
+        return failure(TransportFailure::Unreachable,
+                       "cannot reach " + target + " (" + httplib::to_string(res.error()) + ")");
     HttpOutcome o;
     o.status = res->status;
     o.body = res->body.substr(0, 1 << 20);

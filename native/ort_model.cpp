@@ -20,8 +20,10 @@ class OrtModel final : public LanguageModel {
 public:
     OrtModel(std::unique_ptr<Ort::Session> session, ModelInfo info, std::vector<std::string> input_names,
              std::vector<std::string> output_names, std::map<size_t, size_t> past_index)
-        : session_(std::move(session)), info_(std::move(info)),
-          input_names_(std::move(input_names)), output_names_(std::move(output_names)),
+        : session_(std::move(session)),
+          info_(std::move(info)),
+          input_names_(std::move(input_names)),
+          output_names_(std::move(output_names)),
           past_index_(std::move(past_index)),
           memory_(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault)) {
         for (const auto& n : input_names_) input_ptrs_.push_back(n.c_str());
@@ -47,8 +49,9 @@ public:
 
     Status extend(int keep, const std::vector<int>& tokens) override {
         if (tokens.empty()) return Error{"extend needs at least one token"};
-        if (keep < 0 || keep > past_) return Error{"extend: cannot keep " + std::to_string(keep) + " of " +
-                                                   std::to_string(past_) + " cached positions"};
+        if (keep < 0 || keep > past_)
+            return Error{"extend: cannot keep " + std::to_string(keep) + " of " + std::to_string(past_) +
+                         " cached positions"};
         if (keep == 0) return prefill(tokens);
         if (keep < past_) {
             if (auto st = truncate(keep); !st.ok()) return st;
@@ -106,7 +109,8 @@ private:
             } else if (name == "attention_mask") {
                 inputs.push_back(Ort::Value::CreateTensor<int64_t>(memory_, mask_.data(), mask_.size(), mask_shape, 2));
             } else if (name == "position_ids") {
-                inputs.push_back(Ort::Value::CreateTensor<int64_t>(memory_, positions_.data(), positions_.size(), ids_shape, 2));
+                inputs.push_back(
+                    Ort::Value::CreateTensor<int64_t>(memory_, positions_.data(), positions_.size(), ids_shape, 2));
             } else if (past_values_.empty()) {  // a past_key_values.* input at the start: empty
                 const int64_t shape[4] = {1, info_.n_kv_heads, 0, info_.head_dim};
                 inputs.push_back(Ort::Value::CreateTensor<float>(allocator_, shape, 4));
@@ -199,21 +203,22 @@ Result<std::unique_ptr<LanguageModel>> load_ort_model(const std::string& path, c
         if (layer == 0) {
             auto shape = session->GetInputTypeInfo(input_at[k]).GetTensorTypeAndShapeInfo().GetShape();
             if (shape.size() != 4 || shape[1] <= 0 || shape[3] <= 0)
-                return Error{"model " + path + ": " + k + " must be [batch, kv_heads, past, head_dim] with fixed kv_heads and head_dim"};
+                return Error{"model " + path + ": " + k +
+                             " must be [batch, kv_heads, past, head_dim] with fixed kv_heads and head_dim"};
             info.n_kv_heads = static_cast<int>(shape[1]);
             info.head_dim = static_cast<int>(shape[3]);
         }
         info.n_layers = layer + 1;
     }
-    if (info.n_layers == 0)
-        return Error{"model " + path + " has no past_key_values inputs: export it with a KV cache"};
+    if (info.n_layers == 0) return Error{"model " + path + " has no past_key_values inputs: export it with a KV cache"};
     for (size_t i = 0; i < inputs.size(); ++i)
         if (!past_index.count(i) && inputs[i] != "input_ids" && inputs[i] != "attention_mask" &&
             inputs[i] != "position_ids")
             return Error{"model " + path + " has an input Headstart does not know how to feed: " + inputs[i]};
 
     std::map<std::string, bool> has_output;
-    for (size_t i = 0; i < session->GetOutputCount(); ++i) has_output[session->GetOutputNameAllocated(i, alloc).get()] = true;
+    for (size_t i = 0; i < session->GetOutputCount(); ++i)
+        has_output[session->GetOutputNameAllocated(i, alloc).get()] = true;
     for (const auto& o : outputs)
         if (!has_output.count(o)) return Error{"model " + path + " has no output " + o};
     auto logits_shape = session->GetOutputTypeInfo(0).GetTensorTypeAndShapeInfo().GetShape();

@@ -11,13 +11,12 @@
 namespace headstart {
 
 struct OrtModelOptions {
-    int threads = 1;           // intra-op threads (the published numbers are single-threaded)
-    bool optimize = true;      // ORT graph optimizations (ORT_ENABLE_ALL)
+    int threads = 1;       // intra-op threads (the published numbers are single-threaded)
+    bool optimize = true;  // ORT graph optimizations (ORT_ENABLE_ALL)
 };
 
 // Loads an ONNX decoder of the core/model.h layout. Errors name the file and what is wrong:
 // missing, not an ONNX model, or inputs/outputs that do not follow the layout.
-Result<std::unique_ptr<LanguageModel>> load_ort_model(const std::string& path,
-                                                      const OrtModelOptions& options = {});
+Result<std::unique_ptr<LanguageModel>> load_ort_model(const std::string& path, const OrtModelOptions& options = {});
 
 }  // namespace headstart

@@ -19,11 +19,11 @@ constexpr const char* kSchema =
     "  participant TEXT NOT NULL,"
     "  trial INTEGER NOT NULL,"
     "  question TEXT NOT NULL,"
-    "  a TEXT NOT NULL,"            // condition shown as A: headstart / cloud_only
+    "  a TEXT NOT NULL,"  // condition shown as A: headstart / cloud_only
     "  b TEXT NOT NULL,"
-    "  rating TEXT NOT NULL,"       // a_better / equivalent / b_better
-    "  preferred TEXT NOT NULL,"    // headstart / equivalent / cloud_only
-    "  record TEXT NOT NULL"        // the whole trial as JSON (core/study.h)
+    "  rating TEXT NOT NULL,"     // a_better / equivalent / b_better
+    "  preferred TEXT NOT NULL,"  // headstart / equivalent / cloud_only
+    "  record TEXT NOT NULL"      // the whole trial as JSON (core/study.h)
     ")";
 
 std::string sqlite_error(sqlite3* db, const std::string& what) {
@@ -53,8 +53,8 @@ std::string default_study_db_path() {
 Result<std::unique_ptr<SqliteStudyStore>> SqliteStudyStore::open(const std::string& path) {
     make_parent_dirs(path);
     sqlite3* db = nullptr;
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) !=
-        SQLITE_OK) {
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        nullptr) != SQLITE_OK) {
         std::string why = sqlite_error(db, "cannot open the study database " + path);
         sqlite3_close(db);
         return Error{why};
@@ -81,9 +81,12 @@ Status SqliteStudyStore::add(const StudyTrial& t) {
     const char* sql =
         "INSERT INTO trials (created_at, participant, trial, question, a, b, rating, preferred, record) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    if (sqlite3_prepare_v2(db_, sql, -1, &st.s, nullptr) != SQLITE_OK) return Error{sqlite_error(db_, "cannot save the rating")};
+    if (sqlite3_prepare_v2(db_, sql, -1, &st.s, nullptr) != SQLITE_OK)
+        return Error{sqlite_error(db_, "cannot save the rating")};
     const std::string record = to_json(t);
-    const auto text = [&](int i, const std::string& v) { sqlite3_bind_text(st.s, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT); };
+    const auto text = [&](int i, const std::string& v) {
+        sqlite3_bind_text(st.s, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    };
     text(1, t.created_at);
     text(2, t.participant);
     sqlite3_bind_int(st.s, 3, t.index);

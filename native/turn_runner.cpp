@@ -40,7 +40,9 @@ Status run_turn(Turn& turn, std::string_view question, LanguageModel* model, Htt
                 const std::atomic<bool>* cancel) {
     const auto start = Clock::now();
     const auto now_ms = [&] { return std::chrono::duration<double, std::milli>(Clock::now() - start).count(); };
-    const auto update = [&] { if (on_update) on_update(turn); };
+    const auto update = [&] {
+        if (on_update) on_update(turn);
+    };
     const auto cancelled = [&] { return cancel && cancel->load(); };
 
     auto prompt = turn.begin(question, now_ms());
@@ -52,7 +54,10 @@ Status run_turn(Turn& turn, std::string_view question, LanguageModel* model, Htt
         if (st.ok()) turn.on_prompt_reused(model->reused_on_last_prefill());
         while (st.ok() && !turn.opener_fixed() && !cancelled()) {
             auto next = turn.on_logits(model->logits(), now_ms());
-            if (!next.ok()) { st = Error{next.error()}; break; }
+            if (!next.ok()) {
+                st = Error{next.error()};
+                break;
+            }
             update();
             if (!next->has_value()) break;
             st = model->step(**next);
@@ -111,15 +116,29 @@ Status run_turn(Turn& turn, std::string_view question, LanguageModel* model, Htt
             // Sleep until the cloud sends something or the next word is due.
             const auto due = turn.next_word_due_ms();
             const double wait_ms = !options.paced && due ? 0 : due ? std::max(0.0, *due - now_ms()) : 50.0;
-            ev.changed.wait_for(lock, std::chrono::microseconds(static_cast<long long>(std::min(wait_ms, 50.0) * 1000)),
-                                [&] { return !ev.bytes.empty() || (ev.ended && !end_seen) || (ev.status && !status_seen); });
+            ev.changed.wait_for(
+                lock, std::chrono::microseconds(static_cast<long long>(std::min(wait_ms, 50.0) * 1000)),
+                [&] { return !ev.bytes.empty() || (ev.ended && !end_seen) || (ev.status && !status_seen); });
             chunks.swap(ev.bytes);
-            if (ev.status && !status_seen) { status = ev.status; status_ms = ev.status_ms; }
-            if (ev.ended && !end_seen) { ended = true; outcome = ev.outcome; ended_ms = ev.ended_ms; }
+            if (ev.status && !status_seen) {
+                status = ev.status;
+                status_ms = ev.status_ms;
+            }
+            if (ev.ended && !end_seen) {
+                ended = true;
+                outcome = ev.outcome;
+                ended_ms = ev.ended_ms;
+            }
         }
-        if (status) { status_seen = true; turn.on_cloud_status(status, status_ms); }
+        if (status) {
+            status_seen = true;
+            turn.on_cloud_status(status, status_ms);
+        }
         for (auto& [bytes, t] : chunks) turn.on_cloud_bytes(bytes, t);
-        if (ended) { end_seen = true; turn.on_cloud_end(outcome, ended_ms); }
+        if (ended) {
+            end_seen = true;
+            turn.on_cloud_end(outcome, ended_ms);
+        }
         // Unpaced: every queued word is due at once (its slot still counts in the timeline).
         const size_t shown = turn.advance(options.paced ? now_ms() : 1e12);
         if (status || !chunks.empty() || ended || shown) update();

@@ -16,9 +16,9 @@ namespace headstart {
 struct TurnRunOptions {
     Endpoint endpoint;
     int connect_timeout_ms = 3000;
-    int idle_timeout_ms = 8000;     // cloud silence accepted, first token included
+    int idle_timeout_ms = 8000;  // cloud silence accepted, first token included
     int total_timeout_ms = 30000;
-    bool paced = true;              // false: show every word as soon as it arrives (benchmarks)
+    bool paced = true;  // false: show every word as soon as it arrives (benchmarks)
     // Extra request headers, after the endpoint's auth (e.g. a provider's own key header, or
     // X-Headstart-Fault for headstart-cloud's failure tests).
     std::vector<std::pair<std::string, std::string>> headers;

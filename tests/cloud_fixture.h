@@ -58,9 +58,8 @@ class CloudFixture {
 public:
     explicit CloudFixture(headstart::CloudServerOptions options = test_server_options()) {
         const auto model = tiny_continuator();
-        server_ = std::make_unique<headstart::CloudServer>(std::move(options), [model] {
-            return headstart::make_model_continuator(model);
-        });
+        server_ = std::make_unique<headstart::CloudServer>(
+            std::move(options), [model] { return headstart::make_model_continuator(model); });
         const auto bound = server_->bind();
         INFO((bound.ok() ? std::string() : bound.error()));
         REQUIRE(bound.ok());

@@ -4,13 +4,13 @@
 // the verdict protocol, injected latency, bounded concurrency, CORS and clients that hang up.
 #include <catch2/catch.hpp>
 
-#include <algorithm>
-#include <nlohmann/json.hpp>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "cloud_fixture.h"
 #include "core/handoff.h"
@@ -264,7 +264,8 @@ TEST_CASE("cloud: invalid UTF-8 inside a JSON string is a 400, not a crash", "[c
 
 TEST_CASE("cloud: an unknown model is 404 model_not_found", "[cloud]") {
     CloudFixture cloud;
-    const std::string body = json{{"model", "gpt-9"}, {"messages", {{{"role", "user"}, {"content", kQuestion}}}}}.dump();
+    const std::string body =
+        json{{"model", "gpt-9"}, {"messages", {{{"role", "user"}, {"content", kQuestion}}}}}.dump();
     const json e = expect_error(post(cloud, "/v1/chat/completions", body), 404);
     CHECK(e["code"] == "model_not_found");
     CHECK(e["param"] == "model");
@@ -282,7 +283,8 @@ TEST_CASE("cloud: a body over max_body_bytes is 413 with an OpenAI error", "[clo
     CHECK(e["code"] == "request_too_large");
     CHECK(e["message"].get<std::string>().find("4096") != std::string::npos);
     // Just under the limit is served.
-    const std::string small = json{{"messages", {{{"role", "user"}, {"content", kQuestion}}}}, {"max_tokens", 4}}.dump();
+    const std::string small =
+        json{{"messages", {{{"role", "user"}, {"content", kQuestion}}}}, {"max_tokens", 4}}.dump();
     auto r = post(cloud, "/v1/chat/completions", small);
     REQUIRE(r);
     CHECK(r->status == 200);
@@ -325,10 +327,11 @@ TEST_CASE("cloud: fields of the wrong type or range are 400 naming the param", "
 
 TEST_CASE("cloud: a prefill prompt that is not ChatML is 400", "[cloud]") {
     CloudFixture cloud;
-    for (const std::string& prompt : {std::string("What is the capital of France?"),
-                                     std::string("<|im_start|>user\nHi<|im_end|>\n"),  // no assistant turn
-                                     std::string("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nDone.<|im_end|>\n"),
-                                     std::string("<|im_start|>assistant\nNo question")}) {
+    for (const std::string& prompt :
+         {std::string("What is the capital of France?"),
+          std::string("<|im_start|>user\nHi<|im_end|>\n"),  // no assistant turn
+          std::string("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nDone.<|im_end|>\n"),
+          std::string("<|im_start|>assistant\nNo question")}) {
         CAPTURE(prompt);
         const json e = expect_error(post(cloud, "/v1/completions", json{{"prompt", prompt}}.dump()), 400);
         CHECK(e["param"] == "prompt");
@@ -364,8 +367,8 @@ TEST_CASE("cloud: the verdict protocol — a handoff request with a forced pivot
         const auto r = post_streamed(cloud, req->path, req->body);
         REQUIRE(r.completed);
         const std::string text = text_of(deltas_of(r));
-        const bool tagged = text.rfind("[[continue]]", 0) == 0 || text.rfind("[[pivot]]", 0) == 0 ||
-                            text.rfind("[[rewrite]]", 0) == 0;
+        const bool tagged =
+            text.rfind("[[continue]]", 0) == 0 || text.rfind("[[pivot]]", 0) == 0 || text.rfind("[[rewrite]]", 0) == 0;
         CHECK(tagged);
     }
     SECTION("no protocol: a handoff without an opener, or a plain question, gets no tag") {
@@ -414,7 +417,8 @@ TEST_CASE("cloud: with every slot busy past queue_timeout_ms a request gets 429 
     const auto slow_sent = Clock::now();
     std::thread first([&] { slow = post_streamed(cloud, "/v1/chat/completions", chat_body(true, 4)); });
     const auto t0 = Clock::now();
-    while (health_in_flight(cloud) < 1 && ms_since(t0) < 2000) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    while (health_in_flight(cloud) < 1 && ms_since(t0) < 2000)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
     REQUIRE(health_in_flight(cloud) == 1);
 
     const auto t1 = Clock::now();
@@ -431,7 +435,8 @@ TEST_CASE("cloud: with every slot busy past queue_timeout_ms a request gets 429 
     CHECK(busy_at < slow.chunks.front().first);  // ... and was refused before the slow one even began
     // The slot comes back (the server releases it just after the last byte) ...
     const auto t2 = Clock::now();
-    while (health_in_flight(cloud) > 0 && ms_since(t2) < 1000) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    while (health_in_flight(cloud) > 0 && ms_since(t2) < 1000)
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
     CHECK(health_in_flight(cloud) == 0);
     // ... and the next request is served.
     auto r = post(cloud, "/v1/chat/completions", chat_body(false, 4));
@@ -483,7 +488,8 @@ TEST_CASE("cloud: a client that hangs up mid-stream does not wedge the server", 
     CHECK_FALSE(gone.completed);
     CHECK(gone.chunks.size() == 2);
     // The slot is released once the server notices (its next write fails) ...
-    while (health_in_flight(cloud) > 0 && ms_since(t0) < 2000) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    while (health_in_flight(cloud) > 0 && ms_since(t0) < 2000)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
     CHECK(health_in_flight(cloud) == 0);
     CHECK(ms_since(t0) < 1500.0);
     // ... and the next request is served.
@@ -527,23 +533,28 @@ TEST_CASE("cloud: stop() is prompt while requests wait out their injected latenc
 TEST_CASE("cloud: fault injection is honoured only with allow_faults", "[cloud]") {
     SECTION("allowed") {
         CloudFixture cloud;
-        const json e = expect_error(post(cloud, "/v1/chat/completions", chat_body(true), {{"X-Headstart-Fault", "status:503"}}), 503);
+        const json e = expect_error(
+            post(cloud, "/v1/chat/completions", chat_body(true), {{"X-Headstart-Fault", "status:503"}}), 503);
         CHECK(e["type"] == "server_error");
 
-        const auto cut = post_streamed(cloud, "/v1/chat/completions", chat_body(true, 32), {{"X-Headstart-Fault", "cut:3"}});
+        const auto cut =
+            post_streamed(cloud, "/v1/chat/completions", chat_body(true, 32), {{"X-Headstart-Fault", "cut:3"}});
         CHECK(cut.status == 200);
         CHECK_FALSE(cut.completed);  // the connection dropped: no terminating chunk
         CHECK(cut.body.find("[DONE]") == std::string::npos);
         const auto cut_ds = deltas_of(cut);
-        CHECK(std::count_if(cut_ds.begin(), cut_ds.end(), [](const StreamDelta& d) { return d.kind == StreamDelta::Kind::Text; }) == 3);
+        CHECK(std::count_if(cut_ds.begin(), cut_ds.end(),
+                            [](const StreamDelta& d) { return d.kind == StreamDelta::Kind::Text; }) == 3);
 
-        const auto garbage = post_streamed(cloud, "/v1/chat/completions", chat_body(true, 8), {{"X-Headstart-Fault", "garbage"}});
+        const auto garbage =
+            post_streamed(cloud, "/v1/chat/completions", chat_body(true, 8), {{"X-Headstart-Fault", "garbage"}});
         CHECK(garbage.completed);
         const auto g = deltas_of(garbage);
         CHECK(std::any_of(g.begin(), g.end(), [](const StreamDelta& d) { return d.kind == StreamDelta::Kind::Error; }));
 
         const auto t0 = Clock::now();
-        const auto stall = post_streamed(cloud, "/v1/chat/completions", chat_body(true, 2), {{"X-Headstart-Fault", "stall:300"}});
+        const auto stall =
+            post_streamed(cloud, "/v1/chat/completions", chat_body(true, 2), {{"X-Headstart-Fault", "stall:300"}});
         CHECK(stall.completed);
         REQUIRE_FALSE(stall.chunks.empty());
         CHECK(stall.chunks.front().first >= 280.0);
@@ -664,7 +675,11 @@ TEST_CASE("cloud: the headstart-cloud binary serves on the tiny model and stops 
         auto m = c.Get("/v1/models");
         REQUIRE(m);
         CHECK(parse(m->body)["data"][0]["id"] == "tiny");
-        auto r = c.Post("/v1/chat/completions", json{{"model", "tiny"}, {"messages", {{{"role", "user"}, {"content", kQuestion}}}}, {"max_tokens", 4}}.dump(), "application/json");
+        auto r = c.Post(
+            "/v1/chat/completions",
+            json{{"model", "tiny"}, {"messages", {{{"role", "user"}, {"content", kQuestion}}}}, {"max_tokens", 4}}
+                .dump(),
+            "application/json");
         REQUIRE(r);
         CHECK(r->status == 200);
         CHECK(parse(r->body)["choices"][0]["message"]["content"].is_string());

@@ -83,10 +83,13 @@ TEST_CASE("completion request: each bad body has its status, code and param", "[
     CHECK(error_of(R"({"prompt":"no chatml here"})", false).param == "prompt");
     CHECK(error_of(R"({"prompt":7})", false).param == "prompt");
 
-    const char* fields[][2] = {{R"("max_tokens":0)", "max_tokens"},          {R"("temperature":3)", "temperature"},
-                               {R"("top_p":0)", "top_p"},                    {R"("stream":"yes")", "stream"},
+    const char* fields[][2] = {{R"("max_tokens":0)", "max_tokens"},
+                               {R"("temperature":3)", "temperature"},
+                               {R"("top_p":0)", "top_p"},
+                               {R"("stream":"yes")", "stream"},
                                {R"("headstart_verdict":"maybe")", "headstart_verdict"},
-                               {R"("headstart_latency":"moon")", "headstart_latency"}, {R"("stop":[1])", "stop"}};
+                               {R"("headstart_latency":"moon")", "headstart_latency"},
+                               {R"("stop":[1])", "stop"}};
     for (const auto& f : fields) {
         const std::string body = std::string(R"({"messages":[{"role":"user","content":"x"}],)") + f[0] + "}";
         INFO(body);

@@ -44,7 +44,8 @@ const std::string kOpener = "The capital of Australia is Sydney";
 // ---- Method 1 --------------------------------------------------------------------------------
 
 TEST_CASE("correction: the gate passes a confident opener untouched", "[correction]") {
-    const auto g = apply_confidence_gate("The best way to", confidences({{"The", -0.1}, {"best", -0.5}, {"way", -0.2}, {"to", -0.1}}),
+    const auto g = apply_confidence_gate("The best way to",
+                                         confidences({{"The", -0.1}, {"best", -0.5}, {"way", -0.2}, {"to", -0.1}}),
                                          ConfidenceGateConfig{});
     REQUIRE(g.ok());
     CHECK_FALSE(g->fired);
@@ -57,7 +58,8 @@ TEST_CASE("correction: the gate passes a confident opener untouched", "[correcti
 TEST_CASE("correction: the gate cuts at the last confident word", "[correction]") {
     const auto g = apply_confidence_gate(
         kOpener,
-        confidences({{"The", -0.1}, {"capital", -0.3}, {"of", -0.1}, {"Australia", -0.4}, {"is", -0.2}, {"Sydney", -5.2}}),
+        confidences(
+            {{"The", -0.1}, {"capital", -0.3}, {"of", -0.1}, {"Australia", -0.4}, {"is", -0.2}, {"Sydney", -5.2}}),
         ConfidenceGateConfig{});
     REQUIRE(g.ok());
     CHECK(g->fired);
@@ -70,9 +72,10 @@ TEST_CASE("correction: the gate cuts at the last confident word", "[correction]"
 }
 
 TEST_CASE("correction: the gate cuts after the first unsure word, even if later ones are sure", "[correction]") {
-    const auto g = apply_confidence_gate("One two three four five",
-                                         confidences({{"One", -0.1}, {"two", -0.1}, {"three", -0.1}, {"four", -9}, {"five", -0.1}}),
-                                         ConfidenceGateConfig{});
+    const auto g = apply_confidence_gate(
+        "One two three four five",
+        confidences({{"One", -0.1}, {"two", -0.1}, {"three", -0.1}, {"four", -9}, {"five", -0.1}}),
+        ConfidenceGateConfig{});
     REQUIRE(g.ok());
     CHECK(g->opener == "One two three");
     CHECK(g->cut == " four five");
@@ -88,10 +91,11 @@ TEST_CASE("correction: entropy alone can fire the gate", "[correction]") {
 }
 
 TEST_CASE("correction: too little left -> the safe generic opener", "[correction]") {
-    const auto g = apply_confidence_gate(kOpener,
-                                         confidences({{"The", -0.1}, {"capital", -6.0}, {"of", -0.1}, {"Australia", -0.4},
-                                                      {"is", -0.2}, {"Sydney", -0.2}}),
-                                         ConfidenceGateConfig{});
+    const auto g = apply_confidence_gate(
+        kOpener,
+        confidences(
+            {{"The", -0.1}, {"capital", -6.0}, {"of", -0.1}, {"Australia", -0.4}, {"is", -0.2}, {"Sydney", -0.2}}),
+        ConfidenceGateConfig{});
     REQUIRE(g.ok());
     CHECK(g->fired);
     CHECK(g->used_fallback);
@@ -115,7 +119,8 @@ TEST_CASE("correction: too little left -> the safe generic opener", "[correction
 TEST_CASE("correction: min_kept_words sets how little is too little", "[correction]") {
     ConfidenceGateConfig c;
     c.min_kept_words = 1;
-    const auto g = apply_confidence_gate("The capital of", confidences({{"The", -0.1}, {"capital", -6.0}, {"of", -0.1}}), c);
+    const auto g =
+        apply_confidence_gate("The capital of", confidences({{"The", -0.1}, {"capital", -6.0}, {"of", -0.1}}), c);
     REQUIRE(g.ok());
     CHECK_FALSE(g->used_fallback);
     CHECK(g->opener == "The");
@@ -188,7 +193,8 @@ TEST_CASE("correction: gate then continue", "[correction]") {
     CorrectionInput in;
     in.gate = *apply_confidence_gate(
         kOpener,
-        confidences({{"The", -0.1}, {"capital", -0.3}, {"of", -0.1}, {"Australia", -0.4}, {"is", -0.2}, {"Sydney", -5.2}}),
+        confidences(
+            {{"The", -0.1}, {"capital", -0.3}, {"of", -0.1}, {"Australia", -0.4}, {"is", -0.2}, {"Sydney", -5.2}}),
         ConfidenceGateConfig{});
     in.verdict = Verdict::Continue;
     in.cloud_text = " Canberra.";
@@ -252,9 +258,9 @@ TEST_CASE("correction: a pivot never shows blame wording", "[correction]") {
 }
 
 TEST_CASE("correction: content that happens to say 'wrong' is kept", "[correction]") {
-    const CorrectedAnswer a = compose_answer(
-        input("The best way to start is", Verdict::Pivot,
-              " \xE2\x80\x94 actually, there is no wrong way to start learning a language at all."));
+    const CorrectedAnswer a =
+        compose_answer(input("The best way to start is", Verdict::Pivot,
+                             " \xE2\x80\x94 actually, there is no wrong way to start learning a language at all."));
     CHECK(a.visible_text() ==
           "The best way to start is \xE2\x80\x94 actually, there is no wrong way to start learning a language at all.");
 }
@@ -276,7 +282,8 @@ TEST_CASE("correction: a pivot without a bridge gets the default one", "[correct
 }
 
 TEST_CASE("correction: one dash when the opener already ends with one", "[correction]") {
-    const CorrectedAnswer a = compose_answer(input("It is \xE2\x80\x94", Verdict::Pivot, "\xE2\x80\x94 actually, Canberra."));
+    const CorrectedAnswer a =
+        compose_answer(input("It is \xE2\x80\x94", Verdict::Pivot, "\xE2\x80\x94 actually, Canberra."));
     CHECK(a.visible_text() == "It is \xE2\x80\x94 actually, Canberra.");
 }
 
@@ -293,8 +300,8 @@ TEST_CASE("correction: an unsettled pivot shows nothing of the cloud yet", "[cor
     CHECK(b2.settled);
     CHECK(b2.visible_text() == kOpener + " \xE2\x80\x94 actually, the capital is Canberra, which");
     // A long first clause is content however it ends.
-    const CorrectedAnswer c = compose_answer(
-        input(kOpener, Verdict::Pivot, "\xE2\x80\x94 actually, the capital city of the whole country is in fact", false));
+    const CorrectedAnswer c = compose_answer(input(
+        kOpener, Verdict::Pivot, "\xE2\x80\x94 actually, the capital city of the whole country is in fact", false));
     CHECK(c.settled);
     const CorrectedAnswer short_open =
         compose_answer(input(kOpener, Verdict::Pivot, "\xE2\x80\x94 actually, the capital city is", false));
@@ -319,7 +326,8 @@ TEST_CASE("correction: split_pivot directly", "[correction]") {
 // ---- Method 3 ---------------------------------------------------------------------------------
 
 TEST_CASE("correction: rewrite on a display strikes the opener", "[correction]") {
-    const CorrectedAnswer a = compose_answer(input(kOpener, Verdict::Rewrite, "\nCanberra is the capital of Australia. "));
+    const CorrectedAnswer a =
+        compose_answer(input(kOpener, Verdict::Rewrite, "\nCanberra is the capital of Australia. "));
     CHECK(a.path == CorrectionPath::RetractAndReplace);
     CHECK(a.label() == "rewrite");
     REQUIRE(a.segments.size() == 2);
@@ -340,7 +348,8 @@ TEST_CASE("correction: rewrite in speech says 'Let me rephrase'", "[correction]"
     CHECK(a.segments[1].text == " \xE2\x80\x94 Let me rephrase: ");
     CHECK(a.visible_text() == kOpener + " \xE2\x80\x94 Let me rephrase: Canberra is the capital.");
 
-    const CorrectedAnswer b = compose_answer(input("It is Sydney.", Verdict::Rewrite, "Canberra is the capital."), speech);
+    const CorrectedAnswer b =
+        compose_answer(input("It is Sydney.", Verdict::Rewrite, "Canberra is the capital."), speech);
     CHECK(b.visible_text() == "It is Sydney. Let me rephrase: Canberra is the capital.");
 
     // The bridge is spoken only once the replacement starts.

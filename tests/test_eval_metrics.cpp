@@ -115,7 +115,8 @@ TEST_CASE("eval: join defects at the seam between opener and continuation", "[ev
 
     const auto repeated = find_join_defects("The capital of", "The capital of of France.");
     CHECK(repeated.repeated_words == 1);
-    const auto restated = find_join_defects("The capital of France", "The capital of France the capital of France is Paris.");
+    const auto restated =
+        find_join_defects("The capital of France", "The capital of France the capital of France is Paris.");
     CHECK(restated.repeated_words == 1);
     REQUIRE(!restated.notes.empty());
     CHECK(restated.notes[0].find("the capital of france") != std::string::npos);
@@ -161,7 +162,7 @@ TEST_CASE("eval: the judge's replies are read leniently but never guessed", "[ev
     CHECK(parse_judge_verdict("Answer A and answer B are equivalent.") == C::Equivalent);
     CHECK(!parse_judge_verdict(""));
     CHECK(!parse_judge_verdict("I cannot decide."));
-    CHECK(!parse_judge_verdict("Answer A or answer B"));  // both, no tie: not a verdict
+    CHECK(!parse_judge_verdict("Answer A or answer B"));           // both, no tie: not a verdict
     CHECK(!parse_judge_verdict("This is a question about tea."));  // the article "a" is no verdict
 
     CHECK(judge_rating(C::A) == Rating::ABetter);
@@ -178,9 +179,12 @@ TEST_CASE("eval: the judge's replies are read leniently but never guessed", "[ev
 TEST_CASE("eval: a judge run is summarized by the study's own code", "[eval]") {
     // Three pairs; the judge preferred headstart twice (once as A, once as B) and called one even.
     std::vector<StudyTrial> trials(3);
-    trials[0].headstart_is_a = true;  trials[0].rating = judge_rating(JudgeChoice::A);
-    trials[1].headstart_is_a = false; trials[1].rating = judge_rating(JudgeChoice::B);
-    trials[2].headstart_is_a = true;  trials[2].rating = judge_rating(JudgeChoice::Equivalent);
+    trials[0].headstart_is_a = true;
+    trials[0].rating = judge_rating(JudgeChoice::A);
+    trials[1].headstart_is_a = false;
+    trials[1].rating = judge_rating(JudgeChoice::B);
+    trials[2].headstart_is_a = true;
+    trials[2].rating = judge_rating(JudgeChoice::Equivalent);
     const StudySummary s = summarize(trials);
     CHECK(s.n == 3);
     CHECK(s.headstart.count == 2);

@@ -61,8 +61,8 @@ TEST_CASE("joiner: restated opener words are dropped", "[joiner]") {
     CHECK(join("The best way to", " to learn it") == "The best way to learn it");
     CHECK(join("The best way to", " To learn it") == "The best way to learn it");
     CHECK(join("The best way to", "The best way to learn it") == "The best way to learn it");
-    CHECK(join("The best way to", " top it") == "The best way to top it");   // "top" is not "to"
-    CHECK(join("The best way to", " best way") == "The best way to best way"); // not a suffix
+    CHECK(join("The best way to", " top it") == "The best way to top it");      // "top" is not "to"
+    CHECK(join("The best way to", " best way") == "The best way to best way");  // not a suffix
     CHECK(join("It is the way,", " way, then") == "It is the way, then");
     CHECK(join("It is to", " to, then go") == "It is to, then go");  // the cloud's comma stays
 
@@ -79,8 +79,8 @@ TEST_CASE("joiner: restated opener words are dropped", "[joiner]") {
 
 TEST_CASE("joiner: streaming holds back only while an overlap is possible", "[joiner]") {
     ContinuationJoiner j("The best way to");
-    CHECK(j.push(" way") == "");    // could be "way to ..."
-    CHECK(j.push(" to") == "");     // "to" could still grow ("top")
+    CHECK(j.push(" way") == "");  // could be "way to ..."
+    CHECK(j.push(" to") == "");   // "to" could still grow ("top")
     CHECK(j.push(" learn") == " learn");
     CHECK(j.dropped_overlap_words() == 2);
     CHECK(j.push(" it") == " it");

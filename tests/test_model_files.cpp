@@ -2,9 +2,9 @@
 // found, in which order (models.json's ranking, else by size), and what a bad manifest does.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "native/model_files.h"
 
@@ -16,7 +16,8 @@ namespace {
 struct ScratchDir {
     fs::path path;
     ScratchDir() {
-        path = fs::temp_directory_path() / ("headstart-models-" + std::to_string(::getpid()) + "-" + std::to_string(rand()));
+        path = fs::temp_directory_path() /
+               ("headstart-models-" + std::to_string(::getpid()) + "-" + std::to_string(rand()));
         fs::create_directories(path);
     }
     ~ScratchDir() { fs::remove_all(path); }
@@ -60,7 +61,9 @@ TEST_CASE("model files: models.json's ranking chooses the default, a bad one fal
     d.write("mulm-8m-int8.onnx");
     d.write("mulm-16m-int8.onnx");
     d.write("mulm-28m-int8.onnx");
-    d.write("models.json", R"({"ranking":[{"file":"mulm-16m-int8.onnx"},{"file":"mulm-gone-int8.onnx"},{"file":"mulm-8m-int8.onnx"}]})");
+    d.write(
+        "models.json",
+        R"({"ranking":[{"file":"mulm-16m-int8.onnx"},{"file":"mulm-gone-int8.onnx"},{"file":"mulm-8m-int8.onnx"}]})");
     auto models = trained_models(d.str());
     REQUIRE(models.size() == 3);
     CHECK(models[0].size_m == 16);  // ranked first

@@ -32,8 +32,8 @@ OpenerPolicyConfig config(int min_words = 4, int max_words = 8) {
     return c;
 }
 
-const std::vector<std::string> kLongSentence = {"The", " best", " way", " to", " learn", " a", " new",
-                                                 " language", " is", " to", " speak", " it"};
+const std::vector<std::string> kLongSentence = {"The",  " best",     " way", " to", " learn", " a",
+                                                " new", " language", " is",  " to", " speak", " it"};
 
 }  // namespace
 
@@ -202,7 +202,8 @@ TEST_CASE("opener policy: clause preference can be turned off", "[opener]") {
 
 TEST_CASE("opener policy: an unconfident next word stops after min_words", "[opener]") {
     OpenerPolicy p(config());
-    for (const char* piece : {"The", " capital", " of", " Australia"}) CHECK_FALSE(p.on_token(piece, -0.2, 1.0).stops());
+    for (const char* piece : {"The", " capital", " of", " Australia"})
+        CHECK_FALSE(p.on_token(piece, -0.2, 1.0).stops());
     const OpenerDecision d = p.on_token(" is", -0.3, 1.0);
     CHECK_FALSE(d.stops());
     const OpenerDecision low = p.on_token(" Sydney", -4.5, 2.0);

@@ -46,13 +46,9 @@ float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
     return m;
 }
 
-int argmax(const std::vector<float>& v) {
-    return static_cast<int>(std::max_element(v.begin(), v.end()) - v.begin());
-}
+int argmax(const std::vector<float>& v) { return static_cast<int>(std::max_element(v.begin(), v.end()) - v.begin()); }
 
-void write_file(const std::string& path, const std::string& bytes) {
-    std::ofstream(path, std::ios::binary) << bytes;
-}
+void write_file(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
 
 }  // namespace
 
@@ -116,7 +112,11 @@ TEST_CASE("ort: the int8 model stays close to the fp32 one", "[ort]") {
     const auto& a = fp32->logits();
     const auto& b = int8->logits();
     double dot = 0, na = 0, nb = 0;
-    for (size_t i = 0; i < a.size(); ++i) { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+    for (size_t i = 0; i < a.size(); ++i) {
+        dot += a[i] * b[i];
+        na += a[i] * a[i];
+        nb += b[i] * b[i];
+    }
     CHECK(dot / std::sqrt(na * nb) > 0.99);
 }
 
@@ -150,7 +150,7 @@ TEST_CASE("ort: misuse is reported as an error", "[ort]") {
     auto bad = model->prefill({model->info().vocab_size});  // outside the vocabulary
     REQUIRE_FALSE(bad.ok());
     CHECK_THAT(bad.error(), Catch::Contains("outside the vocabulary"));
-    REQUIRE(model->prefill({1, 2, 3}).ok());                // and it recovers
+    REQUIRE(model->prefill({1, 2, 3}).ok());  // and it recovers
     CHECK(model->step(4).ok());
 }
 

@@ -91,7 +91,7 @@ TEST_CASE("presenter: pace changes apply to words not shown yet", "[presenter]")
     Presenter p(steady(200));
     p.add_text("a b c d", 0, Origin::Device);
     CHECK(p.advance(400).size() == 2);  // a at 0, b at 300 (busy until 600)
-    p.set_config(steady(100));           // 600 ms a word from now on
+    p.set_config(steady(100));          // 600 ms a word from now on
     const auto rest = p.advance(kForever);
     CHECK(times(rest) == std::vector<double>{600, 1200});
     CHECK(rest[0].duration_ms == Approx(600));
@@ -199,7 +199,7 @@ TEST_CASE("presenter: WordShown events feed the timeline's masked latency and st
         REQUIRE(m.perceived_first_word_ms);
         CHECK(*m.perceived_first_word_ms == Approx(41));
         if (cloud_ms < 1000) {
-            CHECK(m.stall_ms == Approx(0));        // opener busy until 1241, "learn" ready at 820
+            CHECK(m.stall_ms == Approx(0));          // opener busy until 1241, "learn" ready at 820
             CHECK(m.masked_ms == Approx(800 - 42));  // the wait [42, 800] inside the shown opener [41, 1241]
             CHECK(m.words_before_cloud == 3);
         } else {

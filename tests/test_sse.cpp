@@ -97,7 +97,7 @@ TEST_CASE("sse: field syntax follows the EventSource rules", "[sse]") {
     e = parse_all("data:  two spaces\n\n");
     REQUIRE(e.size() == 1);
     CHECK(e[0].data == " two spaces");  // only one space is eaten
-    e = parse_all("data\n\n");  // no colon: the field with an empty value
+    e = parse_all("data\n\n");          // no colon: the field with an empty value
     REQUIRE(e.size() == 1);
     CHECK(e[0].data == "");
     e = parse_all("data: a:b\n\n");
@@ -106,14 +106,21 @@ TEST_CASE("sse: field syntax follows the EventSource rules", "[sse]") {
 }
 
 TEST_CASE("sse: a byte order mark at the start is skipped, even split", "[sse]") {
-    auto e = parse_all("\xEF\xBB\xBF" "data: x\n\n");
+    auto e = parse_all(
+        "\xEF\xBB\xBF"
+        "data: x\n\n");
     REQUIRE(e.size() == 1);
     CHECK(e[0].data == "x");
-    e = parse_all("\xEF\xBB\xBF" "data: x\n\n", 1);
+    e = parse_all(
+        "\xEF\xBB\xBF"
+        "data: x\n\n",
+        1);
     REQUIRE(e.size() == 1);
     CHECK(e[0].data == "x");
     // Bytes that only look like the start of a BOM are kept.
-    e = parse_all("\xEF" "data: x\n\n");
+    e = parse_all(
+        "\xEF"
+        "data: x\n\n");
     CHECK(e.empty());  // the field is "\xEF" "data": unknown, ignored
 }
 
@@ -180,7 +187,8 @@ TEST_CASE("sse: chat deltas, finish reason and [DONE]", "[sse]") {
 }
 
 TEST_CASE("sse: completions deltas", "[sse]") {
-    auto d = parse_openai_event(SseEvent{"message", R"({"choices":[{"text":" is","index":0,"finish_reason":null}]})", ""});
+    auto d =
+        parse_openai_event(SseEvent{"message", R"({"choices":[{"text":" is","index":0,"finish_reason":null}]})", ""});
     REQUIRE(d.size() == 1);
     CHECK(d[0].text == " is");
     d = parse_openai_event(SseEvent{"message", R"({"choices":[{"text":"","index":0,"finish_reason":"length"}]})", ""});
@@ -201,13 +209,15 @@ TEST_CASE("sse: only choice 0 is read; usage-only chunks yield nothing", "[sse]"
 }
 
 TEST_CASE("sse: escapes in JSON strings decode to UTF-8", "[sse]") {
-    auto d = parse_openai_event(SseEvent{"message", R"({"choices":[{"index":0,"delta":{"content":"caf\u00e9 \ud83d\ude00"}}]})", ""});
+    auto d = parse_openai_event(
+        SseEvent{"message", R"({"choices":[{"index":0,"delta":{"content":"caf\u00e9 \ud83d\ude00"}}]})", ""});
     REQUIRE(d.size() == 1);
     CHECK(d[0].text == "caf\xC3\xA9 \xF0\x9F\x98\x80");
 }
 
 TEST_CASE("sse: server errors and malformed JSON become error items", "[sse]") {
-    auto d = parse_openai_event(SseEvent{"message", R"({"error":{"message":"model overloaded","type":"server_error"}})", ""});
+    auto d = parse_openai_event(
+        SseEvent{"message", R"({"error":{"message":"model overloaded","type":"server_error"}})", ""});
     REQUIRE(d.size() == 1);
     CHECK(d[0].kind == StreamDelta::Kind::Error);
     CHECK(d[0].text.find("model overloaded") != std::string::npos);

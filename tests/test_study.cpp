@@ -21,7 +21,8 @@ StudyTrial trial(bool headstart_is_a, Rating rating, double h_first = 60, double
     t.question = "How do I brew tea?";
     t.headstart_is_a = headstart_is_a;
     t.rating = rating;
-    RecordedTurn h = record_turn(shown({{"Start", h_first}, {"with", h_first + 300}}, Origin::Device), Condition::Headstart, "continue");
+    RecordedTurn h = record_turn(shown({{"Start", h_first}, {"with", h_first + 300}}, Origin::Device),
+                                 Condition::Headstart, "continue");
     RecordedTurn c = record_turn(shown({{"Boil", c_first}}, Origin::Cloud), Condition::CloudOnly, "");
     t.a = headstart_is_a ? h : c;
     t.b = headstart_is_a ? c : h;
@@ -45,7 +46,8 @@ TEST_CASE("study: a recorded turn keeps the shown words at their real times", "[
 }
 
 TEST_CASE("study: a replay shows exactly the words due by then", "[study]") {
-    const RecordedTurn r = record_turn(shown({{"a", 100}, {"b", 400}, {"c", 700}}, Origin::Cloud), Condition::CloudOnly, "");
+    const RecordedTurn r =
+        record_turn(shown({{"a", 100}, {"b", 400}, {"c", 700}}, Origin::Cloud), Condition::CloudOnly, "");
     CHECK(words_due(r, 0) == 0);
     CHECK(words_due(r, 99.9) == 0);
     CHECK(words_due(r, 100) == 1);
@@ -105,8 +107,9 @@ TEST_CASE("study: Wilson intervals match reference values", "[study]") {
 }
 
 TEST_CASE("study: the summary counts preferences and mean first-word latencies", "[study]") {
-    const std::vector<StudyTrial> trials = {trial(true, Rating::ABetter, 50, 1000), trial(false, Rating::BBetter, 70, 1400),
-                                            trial(true, Rating::Equivalent), trial(false, Rating::ABetter)};
+    const std::vector<StudyTrial> trials = {trial(true, Rating::ABetter, 50, 1000),
+                                            trial(false, Rating::BBetter, 70, 1400), trial(true, Rating::Equivalent),
+                                            trial(false, Rating::ABetter)};
     const StudySummary s = summarize(trials);
     CHECK(s.n == 4);
     CHECK(s.headstart.count == 2);
@@ -141,8 +144,9 @@ TEST_CASE("study: the CSV has a header and one row per trial", "[study]") {
     REQUIRE(first_end != std::string::npos);
     CHECK(csv.substr(0, first_end).rfind("created_at,participant,trial,question,a,b,rating,preferred,", 0) == 0);
     const std::string row = csv.substr(first_end + 2);
-    CHECK(row == "2024-05-01T10:00:00Z,p1,3,\"Tea, or \"\"coffee\"\"?\",cloud_only,headstart,b_better,headstart,"
-                 "60.0,1200.0,continue,Start with,Boil,0.0\r\n");
+    CHECK(row ==
+          "2024-05-01T10:00:00Z,p1,3,\"Tea, or \"\"coffee\"\"?\",cloud_only,headstart,b_better,headstart,"
+          "60.0,1200.0,continue,Start with,Boil,0.0\r\n");
 }
 
 TEST_CASE("study: a trial survives JSON unchanged", "[study]") {

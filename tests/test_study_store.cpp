@@ -35,7 +35,8 @@ StudyTrial sample(int index, Rating rating) {
     RecordedTurn h, c;
     h.condition = Condition::Headstart;
     h.path = "pivot";
-    h.words = {{"Start", 12, 300, Origin::Device, SegmentStyle::Normal}, {"boiling", 1100, 300, Origin::Cloud, SegmentStyle::Normal}};
+    h.words = {{"Start", 12, 300, Origin::Device, SegmentStyle::Normal},
+               {"boiling", 1100, 300, Origin::Cloud, SegmentStyle::Normal}};
     c.condition = Condition::CloudOnly;
     c.words = {{"Boil", 980, 300, Origin::Cloud, SegmentStyle::Normal}};
     t.a = t.headstart_is_a ? h : c;

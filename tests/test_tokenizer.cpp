@@ -112,13 +112,24 @@ std::vector<int> concat(const Tokenizer& t, std::initializer_list<const char*> p
 }
 
 const std::vector<std::string> kTrickyStrings = {
-    "Hello, world!", "  leading and trailing spaces  ", "tabs\tand\nnewlines\r\n\r\nhere",
-    "many        spaces", "It's we'll they've I'd you're she's don't", "'''s 'S 'LL",
-    "Numbers 0 12 345 6789 3.14 1,000,000 -7", "café naïve Straße déjà vu e\u0301",
-    "Ελληνικά русский עברית العربية", "日本語のテキストと中文文本，还有한국어 문장。",
-    "😀🎉👍🏽❤️🇫🇷 emoji everywhere 😀", "symbols ©®™€£¥°±×÷ → ← ∑ ∞", "non\u00a0breaking\u3000ideographic",
+    "Hello, world!",
+    "  leading and trailing spaces  ",
+    "tabs\tand\nnewlines\r\n\r\nhere",
+    "many        spaces",
+    "It's we'll they've I'd you're she's don't",
+    "'''s 'S 'LL",
+    "Numbers 0 12 345 6789 3.14 1,000,000 -7",
+    "café naïve Straße déjà vu e\u0301",
+    "Ελληνικά русский עברית العربية",
+    "日本語のテキストと中文文本，还有한국어 문장。",
+    "😀🎉👍🏽❤️🇫🇷 emoji everywhere 😀",
+    "symbols ©®™€£¥°±×÷ → ← ∑ ∞",
+    "non\u00a0breaking\u3000ideographic",
     "<|im_start|>user\nWhy is the sky blue?<|im_end|>\n<|im_start|>assistant\n",
-    "code: for (int i = 0; i < n; ++i) { x[i] = \"q\"; }\n", "\n\n\n", " ", "",
+    "code: for (int i = 0; i < n; ++i) { x[i] = \"q\"; }\n",
+    "\n\n\n",
+    " ",
+    "",
 };
 
 }  // namespace
@@ -209,8 +220,10 @@ TEST_CASE("tokenizer: ChatML specials are matched literally, or taken as text on
 
 TEST_CASE("tokenizer: input that is not valid UTF-8 is repaired first", "[tokenizer]") {
     const Tokenizer t = load_fixture("tokenizer-gpt2");
-    for (const std::string& bad : {std::string("a\xFF" "b"), std::string("caf\xC3"), std::string("\xED\xA0\x80 x"),
-                                  std::string("\xF0\x9F\x98 half an emoji")}) {
+    for (const std::string& bad :
+         {std::string("a\xFF"
+                      "b"),
+          std::string("caf\xC3"), std::string("\xED\xA0\x80 x"), std::string("\xF0\x9F\x98 half an emoji")}) {
         INFO(json(repair_utf8(bad)).dump());
         CHECK(t.encode(bad) == t.encode(repair_utf8(bad)));
         CHECK(t.decode(t.encode(bad)) == repair_utf8(bad));
@@ -312,7 +325,8 @@ TEST_CASE("tokenizer: Split pre-tokenizer behaviours match Hugging Face", "[toke
                {{{"type", "Split"}, {"pattern", {{"String", "-"}}}, {"behavior", behavior}, {"invert", invert}},
                 {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", false}}}}}},
             {"model",
-             {{"type", "BPE"}, {"vocab", vocab},
+             {{"type", "BPE"},
+              {"vocab", vocab},
               {"merges", {"a b", "c d", "ab -", "cd -", "- cd", "- -", "- e", "e -"}}}}};
         auto t = Tokenizer::from_json(d.dump());
         INFO(behavior << ": " << (t ? std::string() : t.error()));
@@ -338,8 +352,10 @@ TEST_CASE("tokenizer: Split pre-tokenizer behaviours match Hugging Face", "[toke
             {"type", "Sequence"},
             {"pretokenizers",
              {{{"type", "Split"},
-               {"pattern", {{"Regex", R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)"}}},
-               {"behavior", "Isolated"}, {"invert", false}},
+               {"pattern",
+                {{"Regex", R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)"}}},
+               {"behavior", "Isolated"},
+               {"invert", false}},
               {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", false}}}}};
     }));
     REQUIRE(regex_split.ok());
@@ -371,8 +387,13 @@ TEST_CASE("tokenizer: Digits runs of numbers with a prefix space match Hugging F
 
 TEST_CASE("tokenizer: single_word added tokens only match whole words, as in Hugging Face", "[tokenizer]") {
     auto t = Tokenizer::from_json(patched("tokenizer-gpt2", [](json& d) {
-        d["added_tokens"].push_back({{"id", 659}, {"content", "cat"}, {"single_word", true}, {"lstrip", false},
-                                     {"rstrip", false}, {"normalized", false}, {"special", false}});
+        d["added_tokens"].push_back({{"id", 659},
+                                     {"content", "cat"},
+                                     {"single_word", true},
+                                     {"lstrip", false},
+                                     {"rstrip", false},
+                                     {"normalized", false},
+                                     {"special", false}});
     }));
     REQUIRE(t.ok());
     CHECK(t->vocab_size() == 660);
@@ -394,7 +415,10 @@ TEST_CASE("tokenizer: ignore_merges, unknown bytes and unk_token", "[tokenizer]"
                   {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}}},
                   {"decoder", {{"type", "ByteLevel"}}},
                   {"model",
-                   {{"type", "BPE"}, {"unk_token", unk}, {"ignore_merges", ignore_merges}, {"fuse_unk", true},
+                   {{"type", "BPE"},
+                    {"unk_token", unk},
+                    {"ignore_merges", ignore_merges},
+                    {"fuse_unk", true},
                     {"vocab", {{"a", 0}, {"b", 1}, {"c", 2}, {"ab", 3}, {"abc", 4}, {"?", 5}}},
                     {"merges", {"a b"}}}}};
         auto t = Tokenizer::from_json(d.dump());
@@ -423,7 +447,11 @@ TEST_CASE("tokenizer: malformed tokenizer.json files are rejected with a clear e
         {"[1, 2]", "not a JSON object"},
         {"{}", "no \"model\""},
         {patch([](json& d) { d["model"]["type"] = "WordPiece"; }), "not a byte-level \"BPE\""},
-        {patch([](json& d) { d["model"].erase("type"); d["model"].erase("merges"); }), "not a BPE model"},
+        {patch([](json& d) {
+             d["model"].erase("type");
+             d["model"].erase("merges");
+         }),
+         "not a BPE model"},
         {patch([](json& d) { d["model"].erase("vocab"); }), "model.vocab is missing"},
         {patch([](json& d) { d["model"]["vocab"] = json::object(); }), "model.vocab is empty"},
         {patch([](json& d) { d["model"]["vocab"]["x"] = "seven"; }), "not a non-negative integer id"},
@@ -440,22 +468,38 @@ TEST_CASE("tokenizer: malformed tokenizer.json files are rejected with a clear e
         {patch([](json& d) { d["model"]["continuing_subword_prefix"] = "##"; }), "continuing_subword_prefix"},
         {patch([](json& d) { d["model"]["unk_token"] = "<unk>"; }), "unk_token '<unk>' is not in model.vocab"},
         {patch([](json& d) { d["added_tokens"] = 5; }), "added_tokens is not a list"},
-        {patch([](json& d) { d["added_tokens"].push_back({{"content", "<x>"}}); }), "non-negative integer \"id\""},
-        {patch([](json& d) { d["added_tokens"].push_back({{"content", "a"}, {"id", 3}}); }), "model.vocab gives it 97"},
-        {patch([](json& d) { d["normalizer"] = {{"type", "NFC"}}; }), "normalizer 'NFC' is not supported"},
+        {patch([](json& d) {
+             d["added_tokens"].push_back({{"content", "<x>"}});
+         }),
+         "non-negative integer \"id\""},
+        {patch([](json& d) {
+             d["added_tokens"].push_back({{"content", "a"}, {"id", 3}});
+         }),
+         "model.vocab gives it 97"},
+        {patch([](json& d) {
+             d["normalizer"] = {{"type", "NFC"}};
+         }),
+         "normalizer 'NFC' is not supported"},
         {patch([](json& d) { d["pre_tokenizer"] = nullptr; }), "no pre_tokenizer"},
-        {patch([](json& d) { d["pre_tokenizer"] = {{"type", "Metaspace"}}; }), "unsupported pre_tokenizer 'Metaspace'"},
-        {patch([](json& d) { d["pre_tokenizer"] = {{"type", "Digits"}}; }), "must end with exactly one ByteLevel"},
+        {patch([](json& d) {
+             d["pre_tokenizer"] = {{"type", "Metaspace"}};
+         }),
+         "unsupported pre_tokenizer 'Metaspace'"},
+        {patch([](json& d) {
+             d["pre_tokenizer"] = {{"type", "Digits"}};
+         }),
+         "must end with exactly one ByteLevel"},
         {patch([](json& d) {
              d["pre_tokenizer"] = {{"type", "Sequence"},
                                    {"pretokenizers", {{{"type", "ByteLevel"}}, {{"type", "Digits"}}}}};
          }),
          "must end with exactly one ByteLevel"},
         {patch([](json& d) {
-             d["pre_tokenizer"] = {{"type", "Sequence"},
-                                   {"pretokenizers",
-                                    {{{"type", "Split"}, {"pattern", {{"Regex", "\\p{N}{1,3}"}}}, {"behavior", "Isolated"}},
-                                     {{"type", "ByteLevel"}}}}};
+             d["pre_tokenizer"] = {
+                 {"type", "Sequence"},
+                 {"pretokenizers",
+                  {{{"type", "Split"}, {"pattern", {{"Regex", "\\p{N}{1,3}"}}}, {"behavior", "Isolated"}},
+                   {{"type", "ByteLevel"}}}}};
          }),
          "unsupported Split regex"},
         {patch([](json& d) {
@@ -465,8 +509,14 @@ TEST_CASE("tokenizer: malformed tokenizer.json files are rejected with a clear e
                                      {{"type", "ByteLevel"}}}}};
          }),
          "unknown Split behavior 'Sideways'"},
-        {patch([](json& d) { d["pre_tokenizer"] = {{"type", "Sequence"}}; }), "no \"pretokenizers\" list"},
-        {patch([](json& d) { d["decoder"] = {{"type", "WordPiece"}}; }), "decoder 'WordPiece' is not supported"},
+        {patch([](json& d) {
+             d["pre_tokenizer"] = {{"type", "Sequence"}};
+         }),
+         "no \"pretokenizers\" list"},
+        {patch([](json& d) {
+             d["decoder"] = {{"type", "WordPiece"}};
+         }),
+         "decoder 'WordPiece' is not supported"},
     };
     for (const Bad& bad : cases) {
         INFO("expected error containing: " << bad.expected);

@@ -42,7 +42,8 @@ void sse_route(httplib::Server& s, std::string* seen_auth) {
             res.set_content(R"({"error":{"message":"bad key"}})", "application/json");
             return;
         }
-        res.set_content("data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\ndata: [DONE]\n\n", "text/event-stream");
+        res.set_content("data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\ndata: [DONE]\n\n",
+                        "text/event-stream");
     });
 }
 
@@ -92,7 +93,10 @@ TEST_CASE("transport: https verifies the certificate and sends the API key", "[t
         post.ca_file = "tls-cert.pem";
         HttpClient http;
         std::string body;
-        const HttpOutcome o = http.post_stream(post, [&](std::string_view b) { body += b; return true; });
+        const HttpOutcome o = http.post_stream(post, [&](std::string_view b) {
+            body += b;
+            return true;
+        });
         INFO(o.message);
         CHECK(o.ok());
         CHECK(o.status == 200);
@@ -135,7 +139,8 @@ TEST_CASE("transport: cancel() from another thread ends a silent request at once
     });
     const auto t0 = std::chrono::steady_clock::now();
     const HttpOutcome o = http.post_stream(post, [](std::string_view) { return true; });
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
     canceller.join();
     release = true;
     CHECK(o.failure == TransportFailure::Cancelled);

@@ -198,8 +198,7 @@ TEST_CASE("turn: an untagged continuation gets an inferred verdict", "[turn]") {
     CHECK(events_of(turn, EventKind::Verdict).size() == 1);
 }
 
-TEST_CASE("turn: the presenter shows the opener first, then cloud words, never a word before it arrived",
-          "[turn]") {
+TEST_CASE("turn: the presenter shows the opener first, then cloud words, never a word before it arrived", "[turn]") {
     const Tokenizer tok = tiny_tokenizer();
     Turn turn(tok, test_config());  // 100 ms a word, no punctuation pauses
     feed_opener(turn, tok, "What is the capital of France?", "The capital of France is");
@@ -229,10 +228,10 @@ TEST_CASE("turn: the presenter shows the opener first, then cloud words, never a
         CHECK(shown[i]->duration_ms == Approx(100.0));
         if (i > 0) CHECK(shown[i]->t_ms >= shown[i - 1]->t_ms + shown[i - 1]->duration_ms - 1e-9);
     }
-    CHECK(shown[0]->t_ms == Approx(10.0));                   // the opener starts at the handoff
-    CHECK(shown[opener_words]->t_ms >= 200.0);                // "Paris," arrived at 200
+    CHECK(shown[0]->t_ms == Approx(10.0));                                    // the opener starts at the handoff
+    CHECK(shown[opener_words]->t_ms >= 200.0);                                // "Paris," arrived at 200
     CHECK(shown[opener_words]->t_ms == Approx(10.0 + 100.0 * opener_words));  // queued behind the opener
-    CHECK(shown[opener_words + 1]->t_ms >= 3000.0);           // "on" arrived at 3000
+    CHECK(shown[opener_words + 1]->t_ms >= 3000.0);                           // "on" arrived at 3000
     // "Seine." is the stream's last word: it arrives when the stream ends (it could still grow).
     CHECK(shown.back()->t_ms >= 3100.0);
 

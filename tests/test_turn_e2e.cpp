@@ -6,18 +6,18 @@
 // with a readable reason and end gracefully.
 #include <catch2/catch.hpp>
 
-#include <atomic>
-#include <cstdio>
-#include <fstream>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <atomic>
+#include <cstdio>
+#include <fstream>
 
 #include "cloud_fixture.h"
+#include "core/prompt_cache.h"
 #include "core/tokenizer.h"
 #include "core/turn.h"
 #include "core/words.h"
-#include "core/prompt_cache.h"
 #include "native/ort_model.h"
 #include "native/turn_runner.h"
 
@@ -77,14 +77,18 @@ Outcome run_bounded(Turn& turn, LanguageModel* model, const TurnRunOptions& opti
     std::thread watchdog([&] {
         const auto t0 = Clock::now();
         while (!done && ms_since(t0) < limit_ms) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        if (!done) { watchdog_fired = true; flag = true; }
+        if (!done) {
+            watchdog_fired = true;
+            flag = true;
+        }
     });
     HttpClient http;
     Outcome out;
     const auto t0 = Clock::now();
     std::string thrown;
     try {
-        out.status = run_turn(turn, kQuestion, model, http, options, [&](const Turn&) { ++out.updates; }, &flag);
+        out.status = run_turn(
+            turn, kQuestion, model, http, options, [&](const Turn&) { ++out.updates; }, &flag);
     } catch (const std::exception& e) {  // errors are data here: nothing may throw across run_turn
         thrown = e.what();
         out.status = Error{std::string("run_turn threw: ") + e.what()};
@@ -134,7 +138,8 @@ void expect_graceful_failure(const Turn& turn, const Outcome& out, const std::st
     CHECK(shown.back()->origin == Origin::Fallback);
     const std::string& ending = turn.config().offline_ending;
     const std::string text = turn.shown_text();
-    const bool offline = text.size() >= ending.size() && text.compare(text.size() - ending.size(), ending.size(), ending) == 0;
+    const bool offline =
+        text.size() >= ending.size() && text.compare(text.size() - ending.size(), ending.size(), ending) == 0;
     const bool ellipsis = text.size() >= 3 && text.compare(text.size() - 3, 3, "…") == 0;
     CHECK((offline || ellipsis));
     CHECK(turn.timeline().metrics().failed);
@@ -181,10 +186,9 @@ TEST_CASE("e2e: a turn with the tiny μLM and headstart-cloud records the whole 
     CHECK(out.updates > 0);
 
     // Every stage, in order.
-    const std::vector<EventKind> order = {EventKind::Request,        EventKind::PrefillDone,
-                                          EventKind::OpenerToken,    EventKind::Handoff,
-                                          EventKind::CloudRequestSent, EventKind::CloudFirstByte,
-                                          EventKind::ContinuationToken};
+    const std::vector<EventKind> order = {
+        EventKind::Request,          EventKind::PrefillDone,    EventKind::OpenerToken,      EventKind::Handoff,
+        EventKind::CloudRequestSent, EventKind::CloudFirstByte, EventKind::ContinuationToken};
     double last_t = -1;
     for (EventKind k : order) {
         CAPTURE(to_string(k));
@@ -203,8 +207,8 @@ TEST_CASE("e2e: a turn with the tiny μLM and headstart-cloud records the whole 
     REQUIRE(turn.verdict());
     CHECK(turn.verdict()->source == VerdictSource::Tag);
     const std::string label = turn.answer().label();
-    CHECK((label == "continue" || label == "gate" || label == "pivot" || label == "rewrite" ||
-           label == "gate+pivot" || label == "gate+rewrite"));
+    CHECK((label == "continue" || label == "gate" || label == "pivot" || label == "rewrite" || label == "gate+pivot" ||
+           label == "gate+rewrite"));
     CHECK(turn.cloud_text().find("[[") == std::string::npos);
 
     const TurnMetrics m = turn.timeline().metrics();
@@ -284,7 +288,7 @@ TEST_CASE("e2e: paced, words are shown at the configured rate and the cloud wait
         CAPTURE(i, shown[i]->text);
         // The slot at 1200 wpm (a punctuation-only chunk like "—" takes only its pause: none here).
         CHECK(shown[i]->duration_ms == Approx(has_no_word_chars(shown[i]->text) ? 0.0 : 50.0));
-        if (i > 0) CHECK(shown[i]->t_ms >= shown[i - 1]->t_ms + 50.0 - 1e-6);  // never over another word
+        if (i > 0) CHECK(shown[i]->t_ms >= shown[i - 1]->t_ms + 50.0 - 1e-6);              // never over another word
         if (shown[i]->origin == Origin::Cloud) CHECK(shown[i]->t_ms >= first_cont->t_ms);  // never before it came
     }
     // The real clock followed the schedule: the last word could not be shown before its slot.
@@ -304,7 +308,8 @@ TEST_CASE("e2e: cloud unreachable — the opener stays and the offline ending fo
     DeadPort dead;
     auto model = tiny_model();
     Turn turn(tiny_tokenizer(), e2e_config());
-    const Outcome out = run_bounded(turn, model.get(), fast_options("http://127.0.0.1:" + std::to_string(dead.port())), 3000);
+    const Outcome out =
+        run_bounded(turn, model.get(), fast_options("http://127.0.0.1:" + std::to_string(dead.port())), 3000);
     expect_graceful_failure(turn, out, "unreachable");
     CHECK(turn.failure().find(std::to_string(dead.port())) != std::string::npos);
     CHECK(turn.timeline().first(EventKind::CloudFirstByte) == nullptr);

@@ -4,14 +4,14 @@
 
 using headstart::is_valid_utf8;
 using headstart::repair_utf8;
-using headstart::Utf8Stream;
 using headstart::utf8_length;
+using headstart::Utf8Stream;
 
 static const std::string kFFFD = "\xEF\xBF\xBD";
 
 TEST_CASE("utf8: well-formed text is accepted and kept", "[utf8]") {
-    for (std::string s : {"", "hello", "caf\xC3\xA9", "\xE2\x80\x94 dash", "\xF0\x9F\x98\x80 emoji",
-                          "\xF4\x8F\xBF\xBF"}) {
+    for (std::string s :
+         {"", "hello", "caf\xC3\xA9", "\xE2\x80\x94 dash", "\xF0\x9F\x98\x80 emoji", "\xF4\x8F\xBF\xBF"}) {
         CHECK(is_valid_utf8(s));
         CHECK(repair_utf8(s) == s);
     }
@@ -19,12 +19,13 @@ TEST_CASE("utf8: well-formed text is accepted and kept", "[utf8]") {
 }
 
 TEST_CASE("utf8: ill-formed sequences are rejected and replaced", "[utf8]") {
-    CHECK_FALSE(is_valid_utf8("\xC0\xAF"));           // overlong '/'
-    CHECK_FALSE(is_valid_utf8("\xED\xA0\x80"));       // surrogate
-    CHECK_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));   // above U+10FFFF
+    CHECK_FALSE(is_valid_utf8("\xC0\xAF"));          // overlong '/'
+    CHECK_FALSE(is_valid_utf8("\xED\xA0\x80"));      // surrogate
+    CHECK_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));  // above U+10FFFF
     CHECK_FALSE(is_valid_utf8("\xFF"));
-    CHECK_FALSE(is_valid_utf8("abc\xE2\x82"));        // truncated at the end
-    CHECK(repair_utf8("a\xFF" "b") == "a" + kFFFD + "b");
+    CHECK_FALSE(is_valid_utf8("abc\xE2\x82"));  // truncated at the end
+    CHECK(repair_utf8("a\xFF"
+                      "b") == "a" + kFFFD + "b");
     // Maximal subpart: E2 82 followed by 'x' is one bad unit, not two.
     CHECK(repair_utf8("\xE2\x82x") == kFFFD + "x");
     CHECK(repair_utf8("\xC0\xAF") == kFFFD + kFFFD);

@@ -12,15 +12,15 @@ TEST_CASE("words: character classes cover ASCII and the common Unicode marks", "
     CHECK(text_class('\t') == TextClass::Space);
     CHECK(text_class(',') == TextClass::Punct);
     CHECK(text_class('"') == TextClass::Punct);
-    CHECK(text_class(0x00A0) == TextClass::Space);   // no-break space
-    CHECK(text_class(0x3000) == TextClass::Space);   // ideographic space
-    CHECK(text_class(0x2014) == TextClass::Punct);   // em dash
-    CHECK(text_class(0x2026) == TextClass::Punct);   // ellipsis
-    CHECK(text_class(0x201C) == TextClass::Punct);   // left double quote
-    CHECK(text_class(0x3002) == TextClass::Punct);   // ideographic full stop
-    CHECK(text_class(0x00E9) == TextClass::Word);    // é
-    CHECK(text_class(0x4E2D) == TextClass::Word);    // 中
-    CHECK(text_class(0x1F600) == TextClass::Word);   // emoji
+    CHECK(text_class(0x00A0) == TextClass::Space);  // no-break space
+    CHECK(text_class(0x3000) == TextClass::Space);  // ideographic space
+    CHECK(text_class(0x2014) == TextClass::Punct);  // em dash
+    CHECK(text_class(0x2026) == TextClass::Punct);  // ellipsis
+    CHECK(text_class(0x201C) == TextClass::Punct);  // left double quote
+    CHECK(text_class(0x3002) == TextClass::Punct);  // ideographic full stop
+    CHECK(text_class(0x00E9) == TextClass::Word);   // é
+    CHECK(text_class(0x4E2D) == TextClass::Word);   // 中
+    CHECK(text_class(0x1F600) == TextClass::Word);  // emoji
 }
 
 TEST_CASE("words: decoding never reads past the text and maps bad bytes to U+FFFD", "[words]") {
@@ -33,7 +33,7 @@ TEST_CASE("words: decoding never reads past the text and maps bad bytes to U+FFF
     CHECK(n == 4);
     CHECK(decode_code_point("\xE2\x80", 0, &n) == 0xFFFD);  // truncated
     CHECK(n == 1);
-    CHECK(decode_code_point("\xC0\xAF", 0, &n) == 0xFFFD);  // overlong
+    CHECK(decode_code_point("\xC0\xAF", 0, &n) == 0xFFFD);      // overlong
     CHECK(decode_code_point("\xED\xA0\x80", 0, &n) == 0xFFFD);  // surrogate
     CHECK(decode_code_point_before("a\xE2\x80\x94", 4, &n) == 0x2014);
     CHECK(n == 3);
@@ -49,8 +49,7 @@ TEST_CASE("words: punctuation-only chunks belong to a neighbouring word", "[word
     CHECK(words_of("Good question \xE2\x80\x94 the") ==
           std::vector<std::string>{"Good", "question \xE2\x80\x94", "the"});
     CHECK(words_of("\xE2\x80\x94 actually, yes") == std::vector<std::string>{"\xE2\x80\x94 actually,", "yes"});
-    CHECK(words_of("don't, e.g. 3.5 well-known") ==
-          std::vector<std::string>{"don't,", "e.g.", "3.5", "well-known"});
+    CHECK(words_of("don't, e.g. 3.5 well-known") == std::vector<std::string>{"don't,", "e.g.", "3.5", "well-known"});
     CHECK(words_of("  \n hello \t world \n") == std::vector<std::string>{"hello", "world"});
     CHECK(words_of("").empty());
     CHECK(words_of(" \xE2\x80\x94 ... ").empty());

@@ -213,13 +213,14 @@ void App::draw_top_bar() {
         ImU32 color = palette::text_dim;
         if (!snapshot_.error.empty()) status = snapshot_.error, color = palette::red;
         else if (!notice_.empty()) status = notice_, color = palette::amber;
-        else if (snapshot_.running) color = snapshot_.turn && snapshot_.turn->phase() == headstart::TurnPhase::Opener
-                                                ? palette::teal
-                                                : palette::violet;
+        else if (snapshot_.running)
+            color = snapshot_.turn && snapshot_.turn->phase() == headstart::TurnPhase::Opener ? palette::teal
+                                                                                              : palette::violet;
         FontScope f(fonts().small);
         const float max_w = right_w - 24;
         std::string shown = status;
-        while (shown.size() > 4 && ImGui::CalcTextSize(shown.c_str()).x > max_w - 20) shown = shown.substr(0, shown.size() - 4) + "\xE2\x80\xA6";
+        while (shown.size() > 4 && ImGui::CalcTextSize(shown.c_str()).x > max_w - 20)
+            shown = shown.substr(0, shown.size() - 4) + "\xE2\x80\xA6";
         const ImVec2 ts = ImGui::CalcTextSize(shown.c_str());
         const float x = wp.x + ImGui::GetWindowWidth() - ts.x - 34, cy = wp.y + kTopBarH * 0.5f;
         if (snapshot_.running) {
@@ -245,7 +246,8 @@ void App::draw_sidebar() {
     ImGui::Separator();
     {
         FontScope f(fonts().small);
-        ImGui::TextColored(to_vec4(palette::text_faint), "%s \xC2\xB7 %.0f fps", info_.platform.c_str(), ImGui::GetIO().Framerate);
+        ImGui::TextColored(to_vec4(palette::text_faint), "%s \xC2\xB7 %.0f fps", info_.platform.c_str(),
+                           ImGui::GetIO().Framerate);
         ImGui::PushTextWrapPos(0);
         ImGui::TextColored(to_vec4(palette::text_faint), "%s", info_.gl_version.c_str());
         if (!error_.empty()) ImGui::TextColored(to_vec4(palette::red), "%s", error_.c_str());
@@ -291,7 +293,8 @@ void App::draw_live(ImVec2 size) {
     const float transcript_h = std::max(150.0f, size.y - metrics_h - timeline_h - 2 * gap - 4);
 
     ImGui::BeginChild("##transcript", ImVec2(size.x, transcript_h), true);
-    panel_title("Transcript", "\xC2\xB5LM tokens \xE2\x86\x92 handoff \xE2\x86\x92 cloud; the answer as the user sees it");
+    panel_title("Transcript",
+                "\xC2\xB5LM tokens \xE2\x86\x92 handoff \xE2\x86\x92 cloud; the answer as the user sees it");
     ImGui::SameLine(ImGui::GetContentRegionAvail().x + ImGui::GetCursorPosX() - 290);
     legend_dot("\xC2\xB5LM", palette::teal);
     ImGui::SameLine(0, 12);

@@ -21,12 +21,12 @@
 #include <string>
 #include <vector>
 
+#include "core/study_store.h"
 #include "core/timeline.h"
 #include "ui/controls.h"
 #include "ui/driver.h"
 #include "ui/race_view.h"
 #include "ui/shader.h"
-#include "core/study_store.h"
 #include "ui/study_view.h"
 #include "ui/timeline_view.h"
 
@@ -93,11 +93,11 @@ private:
     TurnDriver* driver_;
     TurnDriver* cloud_only_driver_ = nullptr;
     Controls controls_;
-    TurnSnapshot snapshot_;    // what the driver last published
+    TurnSnapshot snapshot_;  // what the driver last published
     char question_[512] = "How do I make a good cup of coffee?";
-    std::string typed_;          // the question box as last seen, and when it last changed
+    std::string typed_;  // the question box as last seen, and when it last changed
     double typed_at_s_ = 0.0;
-    std::string preread_key_;    // what was last handed to TurnDriver::preread
+    std::string preread_key_;  // what was last handed to TurnDriver::preread
     ShaderQuad backdrop_;
     TimelineView lanes_;
     RaceView race_;

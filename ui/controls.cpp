@@ -20,14 +20,10 @@ namespace ui {
 
 const std::vector<std::string>& preset_questions() {
     static const std::vector<std::string> q = {
-        "How do I make a good cup of coffee?",
-        "Why is the sky blue?",
-        "What is the capital of Australia?",
-        "How do vaccines train the immune system?",
-        "What should I pack for a weekend hike?",
-        "Explain recursion to a ten-year-old.",
-        "Is it safe to charge my phone overnight?",
-        "How many moons does Mars have?",
+        "How do I make a good cup of coffee?",      "Why is the sky blue?",
+        "What is the capital of Australia?",        "How do vaccines train the immune system?",
+        "What should I pack for a weekend hike?",   "Explain recursion to a ten-year-old.",
+        "Is it safe to charge my phone overnight?", "How many moons does Mars have?",
     };
     return q;
 }
@@ -91,9 +87,7 @@ bool parse_bool(const std::string& s, bool* out) {
     return false;
 }
 
-void copy(char* dst, size_t n, const std::string& s) {
-    std::snprintf(dst, n, "%s", s.c_str());
-}
+void copy(char* dst, size_t n, const std::string& s) { std::snprintf(dst, n, "%s", s.c_str()); }
 
 void label(const char* text) {
     FontScope f(fonts().small);
@@ -192,7 +186,8 @@ std::string Controls::set(const std::string& key, const std::string& v) {
         return "";
     }
     if (key == "confidence_stop") return parse_bool(v, &confidence_stop) ? "" : "confidence_stop: on or off";
-    if (key == "pace" || key == "wpm") return parse_float(v, 0, 1000, &pace_wpm) ? "" : "pace: words per minute, 0..1000";
+    if (key == "pace" || key == "wpm")
+        return parse_float(v, 0, 1000, &pace_wpm) ? "" : "pace: words per minute, 0..1000";
     if (key == "temperature") return parse_float(v, 0, 2, &temperature) ? "" : "temperature: 0..2";
     if (key == "seed") return parse_int(v, 0, 1 << 30, &seed) ? "" : "seed: a non-negative integer";
     if (key == "presentation") {
@@ -310,12 +305,13 @@ bool Controls::draw(const std::vector<ModelChoice>& models) {
     openai = kind == 1;
     if (openai) {
         changed |= ImGui::InputTextWithHint("##openai_url", "https://host/v1", openai_url, sizeof openai_url);
-        changed |= ImGui::InputTextWithHint("##api_key", "API key", api_key, sizeof api_key, ImGuiInputTextFlags_Password);
+        changed |=
+            ImGui::InputTextWithHint("##api_key", "API key", api_key, sizeof api_key, ImGuiInputTextFlags_Password);
         changed |= ImGui::InputTextWithHint("##openai_model", "model", openai_model, sizeof openai_model);
     } else {
         changed |= ImGui::InputTextWithHint("##local_url", "http://127.0.0.1:8088", local_url, sizeof local_url);
         label("latency profile");
-        const char* names[] = {"server default", "none", "wifi (~450 ms)", "LTE (~900 ms)", "congested (~2 s)",
+        const char* names[] = {"server default",    "none", "wifi (~450 ms)", "LTE (~900 ms)", "congested (~2 s)",
                                "satellite (~2.8 s)"};
         changed |= ImGui::Combo("##profile", &profile, names, 6);
     }

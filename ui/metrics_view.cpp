@@ -34,9 +34,12 @@ void draw_card(const Card& c, ImVec2 size) {
     const float vw = big->CalcTextSizeA(vs, 1e9f, 0, c.value.c_str()).x;
     if (vw > size.x - 18) vs = std::max(small->FontSize, vs * (size.x - 18) / vw);
     dl->PushClipRect(p, ImVec2(p.x + size.x - 4, p.y + size.y), true);
-    dl->AddText(big, vs, ImVec2(p.x + 11, p.y + 8 + small->FontSize + (kValuePx - vs) * 0.5f), palette::text, c.value.c_str());
+    dl->AddText(big, vs, ImVec2(p.x + 11, p.y + 8 + small->FontSize + (kValuePx - vs) * 0.5f), palette::text,
+                c.value.c_str());
     dl->PopClipRect();
-    if (c.note) dl->AddText(small, small->FontSize, ImVec2(p.x + 11, p.y + size.y - small->FontSize - 6), palette::text_faint, c.note);
+    if (c.note)
+        dl->AddText(small, small->FontSize, ImVec2(p.x + 11, p.y + size.y - small->FontSize - 6), palette::text_faint,
+                    c.note);
     ImGui::Dummy(size);
 }
 

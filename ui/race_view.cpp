@@ -85,17 +85,18 @@ void RaceView::draw_side(const TurnSnapshot& snap, bool is_headstart, ImVec2 siz
         FontScope f(fonts().big);
         if (m.perceived_first_word_ms)
             ImGui::TextColored(to_vec4(palette::text), "%s", format_ms(m.perceived_first_word_ms).c_str());
-        else if (snap.running)
-            ImGui::TextColored(to_vec4(palette::text_dim), "%s\xE2\x80\xA6", format_ms(now).c_str());
-        else
-            ImGui::TextColored(to_vec4(palette::text_faint), "\xE2\x80\x94");
+        else if (snap.running) ImGui::TextColored(to_vec4(palette::text_dim), "%s\xE2\x80\xA6", format_ms(now).c_str());
+        else ImGui::TextColored(to_vec4(palette::text_faint), "\xE2\x80\x94");
     }
     {
         FontScope f(fonts().small);
-        std::string line = m.perceived_first_word_ms ? "to the first word" : snap.running ? "waiting \xC2\xB7 nothing to read yet" : "";
+        std::string line = m.perceived_first_word_ms ? "to the first word"
+                           : snap.running            ? "waiting \xC2\xB7 nothing to read yet"
+                                                     : "";
         if (m.cloud_ttft_ms) line += "  \xC2\xB7  cloud TTFT " + format_ms(m.cloud_ttft_ms);
         if (turn && !snap.running) line += "  \xC2\xB7  done at " + format_ms(turn->timeline().end_ms());
-        if (is_headstart && turn && (turn->verdict() || turn->answer().gated)) line += "  \xC2\xB7  path " + turn->answer().label();
+        if (is_headstart && turn && (turn->verdict() || turn->answer().gated))
+            line += "  \xC2\xB7  path " + turn->answer().label();
         if (!snap.error.empty()) line = snap.error;
         ImGui::TextColored(to_vec4(snap.error.empty() ? palette::text_dim : palette::red), "%s", line.c_str());
     }
@@ -153,12 +154,14 @@ void RaceView::draw_lanes(TimelineView& lanes, double span_ms, ImVec2 size) {
                             palette::red_rgb, 1.0f);
         } else {
             // Cloud only: the whole wait before the first word is blank for the user.
-            lanes.shade(dl, ImVec2(axis.x(0), y), ImVec2(axis.x(first ? *first : now), y + lane_h), palette::red_rgb, 1.0f);
+            lanes.shade(dl, ImVec2(axis.x(0), y), ImVec2(axis.x(first ? *first : now), y + lane_h), palette::red_rgb,
+                        1.0f);
         }
         for (const auto& e : tl.events()) {
             if (e.kind != EventKind::WordShown) continue;
             const float xa = axis.x(e.t_ms), xb = std::max(xa + 2.0f, axis.x(e.t_ms + e.duration_ms) - 1.0f);
-            dl->AddRectFilled(ImVec2(xa, y + 4), ImVec2(xb, y + lane_h - 4), with_alpha(origin_color(e.origin), 0.7f), 3.0f);
+            dl->AddRectFilled(ImVec2(xa, y + 4), ImVec2(xb, y + lane_h - 4), with_alpha(origin_color(e.origin), 0.7f),
+                              3.0f);
             dl->PushClipRect(ImVec2(xa, y), ImVec2(xb, y + lane_h), true);
             dl->AddText(small, small->FontSize, ImVec2(xa + 3, y + (lane_h - small->FontSize) * 0.5f), palette::text,
                         e.text.c_str());
@@ -185,9 +188,10 @@ void RaceView::draw(TimelineView& lanes, ImVec2 size) {
         FontScope f(fonts().heading);
         ImGui::TextColored(to_vec4(palette::text_dim), "Press Race to ask the question twice, at the same moment:");
         FontScope s(fonts().body);
-        ImGui::TextColored(to_vec4(palette::text_faint),
-                           "cloud only (the user waits for the cloud's first token) against \xC2\xB5LM + cloud (the opener "
-                           "is shown at once and masks the wait).");
+        ImGui::TextColored(
+            to_vec4(palette::text_faint),
+            "cloud only (the user waits for the cloud's first token) against \xC2\xB5LM + cloud (the opener "
+            "is shown at once and masks the wait).");
         return;
     }
     if (!error_.empty()) {

@@ -36,8 +36,8 @@ bool parse_duration(const std::string& text, double* seconds) {
 }
 
 bool known_condition(const std::string& c) {
-    for (const char* k : {"handoff", "first_word", "cloud_token", "cloud_done", "done", "race_done", "study_rating",
-                          "study_idle"})
+    for (const char* k :
+         {"handoff", "first_word", "cloud_token", "cloud_done", "done", "race_done", "study_rating", "study_idle"})
         if (c == k) return true;
     return false;
 }
@@ -80,7 +80,8 @@ headstart::Result<Script> Script::parse(const std::string& text) {
             double sec = 0;
             if (!parse_duration(rest, &sec)) {
                 if (!known_condition(a1)) return fail("wait for what? '" + rest + "'");
-                if (!after.empty() && !parse_duration(after + " s", &sec)) return fail("bad time limit '" + after + "'");
+                if (!after.empty() && !parse_duration(after + " s", &sec))
+                    return fail("bad time limit '" + after + "'");
             }
         } else if (verb == "ask") {
             if (rest.empty()) return fail("ask needs a question");
@@ -130,21 +131,25 @@ Script::Step Script::step(App& app, double now_s) {
             const auto met = app.condition(c.arg1);
             if (!met) return fail("unknown condition");
             if (*met) {
-                done("wait " + c.arg1 + ": met after " + std::to_string(static_cast<long>((now_s - wait_started_s_) * 1000)) + " ms");
+                done("wait " + c.arg1 + ": met after " +
+                     std::to_string(static_cast<long>((now_s - wait_started_s_) * 1000)) + " ms");
                 continue;
             }
-            if (now_s - wait_started_s_ > limit) return fail("not met within " + std::to_string(static_cast<int>(limit)) + " s");
+            if (now_s - wait_started_s_ > limit)
+                return fail("not met within " + std::to_string(static_cast<int>(limit)) + " s");
             return out;
         }
         if (c.verb == "screenshot" || c.verb == "state") {
             if (frames_since_change_ < 3) return out;  // let the picture settle first
-            out.outputs.push_back({c.verb == "screenshot" ? ScriptOutput::Kind::Screenshot : ScriptOutput::Kind::State, c.rest});
+            out.outputs.push_back(
+                {c.verb == "screenshot" ? ScriptOutput::Kind::Screenshot : ScriptOutput::Kind::State, c.rest});
             done(c.verb + " " + c.rest);
             // The output shows this frame: later commands wait for the next one (a state and a
             // screenshot in a row still share the frame).
             while (pc_ < commands_.size() && (commands_[pc_].verb == "screenshot" || commands_[pc_].verb == "state")) {
                 const Command& n = commands_[pc_];
-                out.outputs.push_back({n.verb == "screenshot" ? ScriptOutput::Kind::Screenshot : ScriptOutput::Kind::State, n.rest});
+                out.outputs.push_back(
+                    {n.verb == "screenshot" ? ScriptOutput::Kind::Screenshot : ScriptOutput::Kind::State, n.rest});
                 done(n.verb + " " + n.rest);
             }
             if (pc_ >= commands_.size()) out.finished = true;
@@ -156,8 +161,7 @@ Script::Step Script::step(App& app, double now_s) {
         else if (c.verb == "race") {
             if (!c.rest.empty()) app.set_control("question", c.rest);
             err = app.race(c.rest.empty() ? std::string() : c.rest);
-        }
-        else if (c.verb == "view") err = app.show_view(c.rest);
+        } else if (c.verb == "view") err = app.show_view(c.rest);
         else if (c.verb == "inspect") app.inspect_token(std::atoi(c.rest.c_str()));
         else if (c.verb == "study") err = app.study_command(c.arg1, c.rest);
         else if (c.verb == "quit") {

@@ -18,8 +18,8 @@ GLuint compile(GLenum type, const char* body, std::string* error) {
         glGetShaderiv(s, GL_INFO_LOG_LENGTH, &len);
         std::vector<char> log(static_cast<size_t>(len > 1 ? len : 1));
         glGetShaderInfoLog(s, len, nullptr, log.data());
-        *error = std::string(type == GL_VERTEX_SHADER ? "vertex" : "fragment") +
-                 " shader did not compile: " + log.data();
+        *error =
+            std::string(type == GL_VERTEX_SHADER ? "vertex" : "fragment") + " shader did not compile: " + log.data();
         glDeleteShader(s);
         return 0;
     }
@@ -38,7 +38,10 @@ bool ShaderQuad::build(const char* vertex_body, const char* fragment_body) {
     GLuint vs = compile(GL_VERTEX_SHADER, vertex_body, &error_);
     if (!vs) return false;
     GLuint fs = compile(GL_FRAGMENT_SHADER, fragment_body, &error_);
-    if (!fs) { glDeleteShader(vs); return false; }
+    if (!fs) {
+        glDeleteShader(vs);
+        return false;
+    }
     GLuint p = glCreateProgram();
     glAttachShader(p, vs);
     glAttachShader(p, fs);
@@ -77,9 +80,7 @@ void ShaderQuad::begin(PixelRect v, PixelRect s, bool blend) const {
     glScissor(s.x, s.y, s.w, s.h);
 }
 
-void ShaderQuad::uniform(const char* name, float v) const {
-    glUniform1f(glGetUniformLocation(program_, name), v);
-}
+void ShaderQuad::uniform(const char* name, float v) const { glUniform1f(glGetUniformLocation(program_, name), v); }
 void ShaderQuad::uniform(const char* name, float a, float b) const {
     glUniform2f(glGetUniformLocation(program_, name), a, b);
 }

@@ -8,7 +8,9 @@
 
 namespace ui {
 
-struct PixelRect { int x, y, w, h; };  // framebuffer pixels, origin bottom-left (GL convention)
+struct PixelRect {
+    int x, y, w, h;
+};  // framebuffer pixels, origin bottom-left (GL convention)
 
 class ShaderQuad {
 public:

@@ -17,7 +17,9 @@ json snapshot_state(const TurnSnapshot& s) {
 }
 
 json turn_state(const TurnSnapshot& snap) {
-    json j = {{"status", snap.status}, {"running", snap.running}, {"turn_error", snap.error},
+    json j = {{"status", snap.status},
+              {"running", snap.running},
+              {"turn_error", snap.error},
               {"preread_tokens", snap.preread_tokens}};
     if (const headstart::Turn* t = snap.turn.get()) {
         json tokens = json::array();

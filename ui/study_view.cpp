@@ -136,15 +136,17 @@ void StudyView::update(const StudyDrivers& d, double now_s) {
             for (int i = 0; i < 2; ++i) {
                 const Job& job = jobs_[i];
                 if (!job.last.turn || !job.last.error.empty()) {
-                    message_ = std::string("the ") + (job.condition == Condition::Headstart ? "\xC2\xB5LM + cloud" : "cloud only") +
+                    message_ = std::string("the ") +
+                               (job.condition == Condition::Headstart ? "\xC2\xB5LM + cloud" : "cloud only") +
                                " turn did not run: " + (job.last.error.empty() ? "no turn" : job.last.error);
                     phase_ = Phase::Idle;
                     return;
                 }
                 const headstart::Turn& turn = *job.last.turn;
                 const headstart::CorrectedAnswer answer = turn.answer();
-                recorded[i] = headstart::record_turn(turn.timeline(), job.condition,
-                                                     job.condition == Condition::Headstart ? answer.label() : "", &answer);
+                recorded[i] =
+                    headstart::record_turn(turn.timeline(), job.condition,
+                                           job.condition == Condition::Headstart ? answer.label() : "", &answer);
             }
             // recorded[0] is cloud only, recorded[1] μLM + cloud.
             a_ = headstart_is_a_ ? recorded[1] : recorded[0];
@@ -293,9 +295,11 @@ void StudyView::draw_summary(float width) {
     proportion_row("prefers cloud only", s.cloud_only, palette::violet, width);
     {
         FontScope f(fonts().small);
-        ImGui::TextColored(to_vec4(palette::text_faint), "bars: share of ratings \xC2\xB7 whiskers: 95%% Wilson interval");
+        ImGui::TextColored(to_vec4(palette::text_faint),
+                           "bars: share of ratings \xC2\xB7 whiskers: 95%% Wilson interval");
         ImGui::TextColored(to_vec4(palette::text_dim), "mean first word: \xC2\xB5LM + cloud %s \xC2\xB7 cloud only %s",
-                           format_ms(s.mean_first_word_headstart_ms).c_str(), format_ms(s.mean_first_word_cloud_only_ms).c_str());
+                           format_ms(s.mean_first_word_headstart_ms).c_str(),
+                           format_ms(s.mean_first_word_cloud_only_ms).c_str());
     }
     ImGui::Spacing();
     if (ImGui::Button("Export CSV", ImVec2(width, 0))) export_csv();
@@ -313,10 +317,12 @@ void StudyView::draw_pair(double now_s, ImVec2 size) {
     if (phase_ == Phase::Idle && a_.words.empty()) {
         ImGui::Dummy(ImVec2(0, 10));
         FontScope f(fonts().heading);
-        ImGui::TextColored(to_vec4(palette::text_dim), "Press Next pair. The question is answered twice, in a random order:");
+        ImGui::TextColored(to_vec4(palette::text_dim),
+                           "Press Next pair. The question is answered twice, in a random order:");
         FontScope s(fonts().body);
-        ImGui::TextColored(to_vec4(palette::text_faint), "once by the cloud alone, once with the \xC2\xB5LM's opener first. "
-                                                         "Each answer replays at its real timing; then rate them.");
+        ImGui::TextColored(to_vec4(palette::text_faint),
+                           "once by the cloud alone, once with the \xC2\xB5LM's opener first. "
+                           "Each answer replays at its real timing; then rate them.");
         return;
     }
     {
@@ -328,8 +334,8 @@ void StudyView::draw_pair(double now_s, ImVec2 size) {
     if (phase_ == Phase::Preparing) {
         const int dots = static_cast<int>(now_s * 3) % 4;
         FontScope f(fonts().body);
-        ImGui::TextColored(to_vec4(palette::text_dim), "preparing the pair%.*s  (both answers are recorded before you see them)",
-                           dots, "...");
+        ImGui::TextColored(to_vec4(palette::text_dim),
+                           "preparing the pair%.*s  (both answers are recorded before you see them)", dots, "...");
         return;
     }
     const float gap = 12.0f;
@@ -372,7 +378,8 @@ void StudyView::draw_pair(double now_s, ImVec2 size) {
             FontScope f(fonts().reading);
             if (playing && headstart::words_due(r, at) == 0) {
                 // The participant sees the question asked and nothing yet: a blinking caret.
-                if (static_cast<int>(now_s * 2.5) % 2 == 0) ImGui::TextColored(to_vec4(palette::text_dim), "\xE2\x96\x8D");
+                if (static_cast<int>(now_s * 2.5) % 2 == 0)
+                    ImGui::TextColored(to_vec4(palette::text_dim), "\xE2\x96\x8D");
             } else {
                 draw_answer(words, anim, ImGui::GetContentRegionAvail().x - 4);
             }
@@ -428,15 +435,18 @@ nlohmann::json StudyView::state() const {
                         {"store", store_ ? store_->describe() : std::string()},
                         {"durable", store_ && store_->durable()},
                         {"last_export", last_export_},
-                        {"summary", {{"n", s.n},
-                                     {"headstart", prop(s.headstart)},
-                                     {"equivalent", prop(s.equivalent)},
-                                     {"cloud_only", prop(s.cloud_only)}}}};
+                        {"summary",
+                         {{"n", s.n},
+                          {"headstart", prop(s.headstart)},
+                          {"equivalent", prop(s.equivalent)},
+                          {"cloud_only", prop(s.cloud_only)}}}};
     // The pair's conditions are only revealed once it has been rated (the state is for tests and
     // the experimenter, but keep it blind while a participant is deciding).
     if (phase_ == Phase::Idle && !a_.words.empty())
-        j["last_pair"] = {{"a", headstart::to_string(a_.condition)}, {"b", headstart::to_string(b_.condition)},
-                          {"a_words", a_.words.size()}, {"b_words", b_.words.size()}};
+        j["last_pair"] = {{"a", headstart::to_string(a_.condition)},
+                          {"b", headstart::to_string(b_.condition)},
+                          {"a_words", a_.words.size()},
+                          {"b_words", b_.words.size()}};
     return j;
 }
 

@@ -21,10 +21,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/study.h"
+#include "core/study_store.h"
 #include "imgui.h"
 #include "ui/controls.h"
 #include "ui/driver.h"
-#include "core/study_store.h"
 
 namespace ui {
 

@@ -18,11 +18,11 @@
 namespace ui {
 
 namespace palette {
-constexpr ImU32 teal = IM_COL32(45, 190, 175, 255);       // the μLM on the device
-constexpr ImU32 violet = IM_COL32(146, 116, 245, 255);    // the cloud
-constexpr ImU32 amber = IM_COL32(242, 169, 59, 255);      // fallback (offline ending, generic opener)
-constexpr ImU32 red = IM_COL32(232, 96, 80, 255);         // stall, failure, retraction
-constexpr ImU32 bridge = IM_COL32(250, 204, 21, 255);     // the pivot's bridge highlight
+constexpr ImU32 teal = IM_COL32(45, 190, 175, 255);     // the μLM on the device
+constexpr ImU32 violet = IM_COL32(146, 116, 245, 255);  // the cloud
+constexpr ImU32 amber = IM_COL32(242, 169, 59, 255);    // fallback (offline ending, generic opener)
+constexpr ImU32 red = IM_COL32(232, 96, 80, 255);       // stall, failure, retraction
+constexpr ImU32 bridge = IM_COL32(250, 204, 21, 255);   // the pivot's bridge highlight
 constexpr ImU32 text = IM_COL32(228, 234, 242, 255);
 constexpr ImU32 text_dim = IM_COL32(148, 160, 178, 255);
 constexpr ImU32 text_faint = IM_COL32(98, 108, 126, 255);
@@ -58,8 +58,12 @@ void apply_style();
 
 // RAII font push (null: the current font stays).
 struct FontScope {
-    explicit FontScope(ImFont* f) : pushed(f != nullptr) { if (pushed) ImGui::PushFont(f); }
-    ~FontScope() { if (pushed) ImGui::PopFont(); }
+    explicit FontScope(ImFont* f) : pushed(f != nullptr) {
+        if (pushed) ImGui::PushFont(f);
+    }
+    ~FontScope() {
+        if (pushed) ImGui::PopFont();
+    }
     FontScope(const FontScope&) = delete;
     FontScope& operator=(const FontScope&) = delete;
     bool pushed;

@@ -162,21 +162,26 @@ void TimelineView::draw(const headstart::Turn* turn, double now_ms, bool running
     // ---- shading first, so bars and labels draw over it --------------------------------
     const auto masked = tl.masked_span();
     const auto stall = tl.stall_span();
-    if (masked) shade(dl, ImVec2(axis.x(masked->from_ms), lane_top(1)), ImVec2(axis.x(masked->to_ms), lanes_bottom),
-                      palette::teal_rgb, 0.9f);
-    if (stall) shade(dl, ImVec2(axis.x(stall->from_ms), lane_top(2)), ImVec2(axis.x(stall->to_ms), lanes_bottom),
-                     palette::red_rgb, 1.0f);
+    if (masked)
+        shade(dl, ImVec2(axis.x(masked->from_ms), lane_top(1)), ImVec2(axis.x(masked->to_ms), lanes_bottom),
+              palette::teal_rgb, 0.9f);
+    if (stall)
+        shade(dl, ImVec2(axis.x(stall->from_ms), lane_top(2)), ImVec2(axis.x(stall->to_ms), lanes_bottom),
+              palette::red_rgb, 1.0f);
 
     // ---- device lane -------------------------------------------------------------------
     {
         const float y0 = lane_top(0) + pad, y1 = lane_top(0) + lane_h - pad;
         const auto* prefill = tl.first(EventKind::PrefillDone);
         const auto* handoff = tl.first(EventKind::Handoff);
-        if (prefill) dl->AddRectFilled(ImVec2(axis.x(0), y0), ImVec2(std::max(axis.x(prefill->t_ms), axis.x(0) + 2), y1),
-                                       with_alpha(palette::teal, 0.35f), 3.0f);
+        if (prefill)
+            dl->AddRectFilled(ImVec2(axis.x(0), y0), ImVec2(std::max(axis.x(prefill->t_ms), axis.x(0) + 2), y1),
+                              with_alpha(palette::teal, 0.35f), 3.0f);
         const double gen_end = handoff ? handoff->t_ms : now_ms;
-        if (prefill) dl->AddRectFilled(ImVec2(axis.x(prefill->t_ms), y0), ImVec2(std::max(axis.x(gen_end), axis.x(prefill->t_ms) + 2), y1),
-                                       with_alpha(palette::teal, 0.7f), 3.0f);
+        if (prefill)
+            dl->AddRectFilled(ImVec2(axis.x(prefill->t_ms), y0),
+                              ImVec2(std::max(axis.x(gen_end), axis.x(prefill->t_ms) + 2), y1),
+                              with_alpha(palette::teal, 0.7f), 3.0f);
         for (const auto& t : turn->opener_tokens()) {
             const float x = axis.x(t.t_ms);
             const float h = (y1 - y0) * static_cast<float>(0.25 + 0.75 * t.prob);
@@ -184,7 +189,8 @@ void TimelineView::draw(const headstart::Turn* turn, double now_ms, bool running
         }
         if (handoff) {
             const float x = axis.x(handoff->t_ms);
-            dl->AddLine(ImVec2(x, lane_top(0) - 2), ImVec2(x, lanes_bottom + 2), with_alpha(palette::text, 0.55f), 1.0f);
+            dl->AddLine(ImVec2(x, lane_top(0) - 2), ImVec2(x, lanes_bottom + 2), with_alpha(palette::text, 0.55f),
+                        1.0f);
             const ImVec2 c(x, lane_top(0) + lane_h * 0.5f);
             dl->AddQuadFilled(ImVec2(c.x, c.y - 6), ImVec2(c.x + 6, c.y), ImVec2(c.x, c.y + 6), ImVec2(c.x - 6, c.y),
                               palette::text);
@@ -194,8 +200,7 @@ void TimelineView::draw(const headstart::Turn* turn, double now_ms, bool running
                 std::snprintf(label, sizeof label, "handoff \xC2\xB7 fallback opener at %.0f ms", handoff->t_ms);
             else if (turn->config().opener_source == headstart::OpenerSource::Model)
                 std::snprintf(label, sizeof label, "handoff \xC2\xB7 %d-word opener in %.0f ms", words, handoff->t_ms);
-            else
-                std::snprintf(label, sizeof label, "handoff \xC2\xB7 no \xC2\xB5LM opener");
+            else std::snprintf(label, sizeof label, "handoff \xC2\xB7 no \xC2\xB5LM opener");
             dl->AddText(small, small->FontSize, ImVec2(x + 10, c.y - small->FontSize * 0.5f), palette::text, label);
         }
     }

@@ -131,8 +131,8 @@ void draw_answer(const std::vector<AnswerWord>& words, const AnswerAnimation& an
                 const float cover = clamp01(k);
                 alpha *= 1.0f - 0.55f * clamp01(strike_progress);
                 if (cover > 0)
-                    dl->AddLine(ImVec2(p.x - 1, p.y + ts.y * 0.55f), ImVec2(p.x + (ts.x + 2) * cover, p.y + ts.y * 0.55f),
-                                palette::red, 2.0f);
+                    dl->AddLine(ImVec2(p.x - 1, p.y + ts.y * 0.55f),
+                                ImVec2(p.x + (ts.x + 2) * cover, p.y + ts.y * 0.55f), palette::red, 2.0f);
                 ++struck_index;
                 break;
             }
@@ -153,8 +153,9 @@ void alternatives_tooltip(const headstart::OpenerTokenView& t, ImVec2 at, int in
     }
     {
         FontScope f(fonts().small);
-        ImGui::TextColored(to_vec4(palette::text_dim), "token %d \xC2\xB7 log p %.2f \xC2\xB7 entropy %.2f nats \xC2\xB7 at %.0f ms",
-                           index, t.logprob, t.entropy, t.t_ms);
+        ImGui::TextColored(to_vec4(palette::text_dim),
+                           "token %d \xC2\xB7 log p %.2f \xC2\xB7 entropy %.2f nats \xC2\xB7 at %.0f ms", index,
+                           t.logprob, t.entropy, t.t_ms);
         if (!t.in_opener) ImGui::TextColored(to_vec4(palette::amber), "not part of the opener");
     }
     ImGui::Separator();
@@ -170,10 +171,11 @@ void alternatives_tooltip(const headstart::OpenerTokenView& t, ImVec2 at, int in
             ImDrawList* dl = ImGui::GetWindowDrawList();
             dl->AddRectFilled(ImVec2(p.x + 130, p.y + 3), ImVec2(p.x + 250, p.y + ImGui::GetTextLineHeight() - 1),
                               IM_COL32(255, 255, 255, 14), 3.0f);
-            dl->AddRectFilled(ImVec2(p.x + 130, p.y + 3), ImVec2(p.x + 130 + bar_w, p.y + ImGui::GetTextLineHeight() - 1),
+            dl->AddRectFilled(ImVec2(p.x + 130, p.y + 3),
+                              ImVec2(p.x + 130 + bar_w, p.y + ImGui::GetTextLineHeight() - 1),
                               with_alpha(palette::teal, is_chosen ? 0.95f : 0.5f), 3.0f);
-            ImGui::TextColored(to_vec4(is_chosen ? palette::text : palette::text_dim), "%s%s", is_chosen ? "\xE2\x96\xB6 " : "   ",
-                               vis.empty() ? "(empty)" : vis.c_str());
+            ImGui::TextColored(to_vec4(is_chosen ? palette::text : palette::text_dim), "%s%s",
+                               is_chosen ? "\xE2\x96\xB6 " : "   ", vis.empty() ? "(empty)" : vis.c_str());
             ImGui::SameLine(258);
             ImGui::Text("%5.1f%%", 100.0 * prob);
         }
@@ -207,7 +209,8 @@ void draw_token_chips(const headstart::Turn& turn, float width, int pinned) {
         const float lw = small->CalcTextSizeA(ss, 1e9f, 0, label).x + 16;
         const ImVec2 p = flow.place(lw, 6.0f);
         dl->AddRectFilled(ImVec2(p.x, p.y - 2), ImVec2(p.x + 3, p.y + chip_h + ss + 4), palette::text, 1.5f);
-        dl->AddRectFilled(ImVec2(p.x + 3, p.y), ImVec2(p.x + lw, p.y + chip_h), with_alpha(palette::violet, 0.16f), 4.0f);
+        dl->AddRectFilled(ImVec2(p.x + 3, p.y), ImVec2(p.x + lw, p.y + chip_h), with_alpha(palette::violet, 0.16f),
+                          4.0f);
         dl->AddText(small, ss, ImVec2(p.x + 9, p.y + (chip_h - ss) * 0.5f), palette::text, label);
         dl->AddText(small, ss, ImVec2(p.x + 9, p.y + chip_h + 3), palette::text_dim, "opener \xE2\x86\x92 cloud");
     };
@@ -296,11 +299,13 @@ void draw_transcript(const headstart::Turn* turn, double now_ms, bool running, i
     if (!turn) {
         ImGui::Dummy(ImVec2(0, 18));
         FontScope f(fonts().heading);
-        ImGui::TextColored(to_vec4(palette::text_dim), "Ask a question: the \xC2\xB5LM writes the opener, the cloud continues it.");
+        ImGui::TextColored(to_vec4(palette::text_dim),
+                           "Ask a question: the \xC2\xB5LM writes the opener, the cloud continues it.");
         FontScope s(fonts().small);
-        ImGui::TextColored(to_vec4(palette::text_faint),
-                           "Token chips show the \xC2\xB5LM's probabilities (hover for alternatives); the answer shows what "
-                           "the user sees, and how a correction repairs it.");
+        ImGui::TextColored(
+            to_vec4(palette::text_faint),
+            "Token chips show the \xC2\xB5LM's probabilities (hover for alternatives); the answer shows what "
+            "the user sees, and how a correction repairs it.");
         return;
     }
     {
@@ -329,7 +334,8 @@ void draw_transcript(const headstart::Turn* turn, double now_ms, bool running, i
         FontScope f(fonts().small);
         ImGui::SetCursorPosY(ImGui::GetCursorPosY() + 3);
         ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width - 180);
-        ImGui::TextColored(to_vec4(palette::text_dim), "%s", turn->cloud_failed() ? turn->failure().c_str() : answer.why.c_str());
+        ImGui::TextColored(to_vec4(palette::text_dim), "%s",
+                           turn->cloud_failed() ? turn->failure().c_str() : answer.why.c_str());
         ImGui::PopTextWrapPos();
     }
     ImGui::Spacing();

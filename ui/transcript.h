@@ -32,11 +32,11 @@ struct AnswerWord {
 std::vector<AnswerWord> answer_words(const headstart::Turn& turn);
 
 struct AnswerAnimation {
-    double now_ms = 1e12;        // the turn's clock; far future: everything settled
-    double retract_ms = -1.0;    // when a rewrite verdict arrived (< 0: none)
-    bool show_queued = true;     // draw words not shown yet as ghosts
-    bool as_user_sees = false;   // plain: no origin colours, no bridge highlight, no cut or queued words
-    bool show_cut = true;        // the gate's cut words, greyed and crossed
+    double now_ms = 1e12;       // the turn's clock; far future: everything settled
+    double retract_ms = -1.0;   // when a rewrite verdict arrived (< 0: none)
+    bool show_queued = true;    // draw words not shown yet as ghosts
+    bool as_user_sees = false;  // plain: no origin colours, no bridge highlight, no cut or queued words
+    bool show_cut = true;       // the gate's cut words, greyed and crossed
 };
 
 // Draws at the cursor, `width` wide; advances the cursor past the text.

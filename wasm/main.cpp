@@ -45,7 +45,7 @@ struct Shell {
     ui::App* app = nullptr;
     headstart::WebTurnDriver* driver = nullptr;
     double last_ms = 0.0;  // when the last frame was drawn
-    std::string reply;  // storage behind the exported functions' returned strings
+    std::string reply;     // storage behind the exported functions' returned strings
 };
 Shell g_shell;  // the browser calls back into C with no context: one shell per page
 
@@ -153,7 +153,8 @@ EMSCRIPTEN_KEEPALIVE const char* headstart_race(const char* question) {
 }
 
 EMSCRIPTEN_KEEPALIVE const char* headstart_control(const char* key, const char* value) {
-    g_shell.reply = g_shell.app ? g_shell.app->set_control(key ? key : "", value ? value : "") : "the app has not started";
+    g_shell.reply =
+        g_shell.app ? g_shell.app->set_control(key ? key : "", value ? value : "") : "the app has not started";
     return g_shell.reply.c_str();
 }
 

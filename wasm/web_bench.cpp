@@ -14,9 +14,9 @@
 
 #include "core/bench_prompts.h"
 #include "core/prompt_cache.h"
-#include "core/turn.h"
 #include "core/sampler.h"
 #include "core/tokenizer.h"
+#include "core/turn.h"
 #include "wasm/web_bridge.h"
 
 namespace headstart {
@@ -24,14 +24,18 @@ namespace {
 
 using json = nlohmann::json;
 
-json pair(const std::vector<double>& v) { return {{"p50", bench_percentile(v, 0.5)}, {"p95", bench_percentile(v, 0.95)}, {"n", v.size()}}; }
+json pair(const std::vector<double>& v) {
+    return {{"p50", bench_percentile(v, 0.5)}, {"p95", bench_percentile(v, 0.95)}, {"n", v.size()}};
+}
 
 // Openers whose prompt was partly read ahead (core/prompt_cache.h); their steps are not kept.
 struct Ahead {
     std::vector<double> ttft, four, fed, prompt;
     json to_json() const {
-        return {{"ttft_ms", pair(ttft)}, {"time_to_4_words_ms", pair(four)},
-                {"prompt_tokens_p50", bench_percentile(prompt, 0.5)}, {"tokens_at_enter_p50", bench_percentile(fed, 0.5)}};
+        return {{"ttft_ms", pair(ttft)},
+                {"time_to_4_words_ms", pair(four)},
+                {"prompt_tokens_p50", bench_percentile(prompt, 0.5)},
+                {"tokens_at_enter_p50", bench_percentile(fed, 0.5)}};
     }
 };
 
@@ -48,8 +52,11 @@ class Bench : public std::enable_shared_from_this<Bench> {
 public:
     Bench(std::vector<std::string> models, std::string tokenizer, int runs, int threads)
         : models_(std::move(models)), tokenizer_(std::move(tokenizer)), runs_(runs), threads_(threads) {
-        report_ = {{"prompts", kBenchPromptCount}, {"runs", runs_}, {"teacher_forced", true},
-                   {"backend", "onnxruntime-web (wasm)"}, {"results", json::array()}};
+        report_ = {{"prompts", kBenchPromptCount},
+                   {"runs", runs_},
+                   {"teacher_forced", true},
+                   {"backend", "onnxruntime-web (wasm)"},
+                   {"results", json::array()}};
     }
 
     void next_model() {
@@ -132,8 +139,7 @@ private:
             run_ttft_ = emscripten_get_now() - t0_;
             run_prefill_ = model_->last_run_ms();
         }
-        if (i_ >= forced_.size() ||
-            (i_ > 0 && tok.starts_word(forced_[i_]) && ++word_starts_ == 4)) {
+        if (i_ >= forced_.size() || (i_ > 0 && tok.starts_word(forced_[i_]) && ++word_starts_ == 4)) {
             if (i_ < forced_.size()) run_four_ = emscripten_get_now() - t0_;
             return end_opener();
         }
@@ -163,12 +169,14 @@ private:
         ++job_;
         // Yield to the browser between openers (the page stays alive; timings are per opener).
         auto self = new std::shared_ptr<Bench>(shared_from_this());
-        emscripten_async_call([](void* p) {
-            auto* holder = static_cast<std::shared_ptr<Bench>*>(p);
-            std::shared_ptr<Bench> b = *holder;
-            delete holder;
-            b->next_opener();
-        }, self, 0);
+        emscripten_async_call(
+            [](void* p) {
+                auto* holder = static_cast<std::shared_ptr<Bench>*>(p);
+                std::shared_ptr<Bench> b = *holder;
+                delete holder;
+                b->next_opener();
+            },
+            self, 0);
     }
 
     void record_cold() {
@@ -235,9 +243,11 @@ void start_web_bench(const std::string& page_config_json) {
     };
     std::vector<std::string> models;
     if (b.contains("models") && b["models"].is_array())
-        for (const auto& m : b["models"]) if (m.is_string()) models.push_back(m);
+        for (const auto& m : b["models"])
+            if (m.is_string()) models.push_back(m);
     const std::string tokenizer = b.contains("tokenizer") && b["tokenizer"].is_string()
-                                      ? b["tokenizer"].get<std::string>() : std::string("models/tokenizer.json");
+                                      ? b["tokenizer"].get<std::string>()
+                                      : std::string("models/tokenizer.json");
     const int runs = std::max(1, number("runs", 3));
     const int threads = std::max(0, number("threads", 0));
     if (models.empty()) return report_to_page(R"J({"error":"bench: no models given (?bench=URL,URL)"})J");

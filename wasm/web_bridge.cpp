@@ -144,8 +144,7 @@ void WebModel::on_logits(int run_id, bool ok, int vocab, double run_ms, std::str
     if (!ok) {
         st = Error{error.empty() ? std::string("onnxruntime-web failed to run") : std::string(error)};
         cache_.clear();  // the worker dropped its KV cache: runs queued behind this one fail too
-    }
-    else if (vocab != static_cast<int>(logits_.size()))
+    } else if (vocab != static_cast<int>(logits_.size()))
         st = Error{"the μLM gave " + std::to_string(vocab) + " logits, expected " + std::to_string(logits_.size())};
     if (done) done(st);
 }

@@ -26,8 +26,8 @@
 namespace headstart {
 
 struct WebModelOptions {
-    int threads = 0;     // onnxruntime-web threads, 0: automatic (see wasm/ort_worker.js); once per page
-    bool spin = false;   // ORT's threads spin between runs (native ORT's default; for benchmarks)
+    int threads = 0;    // onnxruntime-web threads, 0: automatic (see wasm/ort_worker.js); once per page
+    bool spin = false;  // ORT's threads spin between runs (native ORT's default; for benchmarks)
 };
 
 class WebModel {

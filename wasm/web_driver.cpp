@@ -54,8 +54,8 @@ void WebTurnDriver::preload(int index) {
 }
 
 void WebTurnDriver::start(const ui::TurnRequest& request) {
-    ++turn_id_;            // whatever the previous turn still has in flight is dropped
-    fetch_.reset();        // aborts its request without calling back
+    ++turn_id_;      // whatever the previous turn still has in flight is dropped
+    fetch_.reset();  // aborts its request without calling back
     turn_.reset();
     waiting_for_model_ = false;
     cancelled_ = false;
@@ -186,9 +186,7 @@ void WebTurnDriver::poll() {
     if (dirty_) publish(status_of(), true);
 }
 
-void WebTurnDriver::finish(const std::string& status, const std::string& error) {
-    publish(status, false, error);
-}
+void WebTurnDriver::finish(const std::string& status, const std::string& error) { publish(status, false, error); }
 
 void WebTurnDriver::publish(const std::string& status, bool running, const std::string& error) {
     if (turn_) snapshot_.turn = std::make_shared<const Turn>(*turn_);

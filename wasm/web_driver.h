@@ -60,10 +60,10 @@ private:
 
     ui::TurnRequest request_;
     std::unique_ptr<Turn> turn_;
-    long turn_id_ = 0;         // callbacks of an older turn are dropped
+    long turn_id_ = 0;  // callbacks of an older turn are dropped
     bool waiting_for_model_ = false;
     bool cancelled_ = false;
-    double started_at_ = 0;    // emscripten_get_now() when the turn began
+    double started_at_ = 0;            // emscripten_get_now() when the turn began
     std::unique_ptr<WebFetch> fetch_;  // one per turn
     bool dirty_ = false;
     ui::TurnSnapshot snapshot_;
