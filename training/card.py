@@ -11,6 +11,10 @@ folder (summary.json + turns.jsonl, the quality run of scripts/eval). Writes:
                             training segment (tokens, wall time, tokens/s, held-out losses), eval
                             figures, the first greedy openers on Vicuna-bench
   <models>/mulm-*-int8.json the same eval figures under "evaluation" (machine-readable)
+  <models>/models.json      the ranking every program takes its default μLM from (native/model_files.h,
+                            the web page's list): by the share of Vicuna-bench openers whose μLM words
+                            share a content word with the question, then the reference opener's
+                            log-likelihood; models without figures after those with, smallest first
   <docs>/training-loss.png  held-out reply loss over tokens seen, every size, segments marked
 """
 import argparse
@@ -85,7 +89,8 @@ def sample_openers(eval_dir, model_file, set_name="vicuna_bench", n=20):
         seen.add(r.get("prompt_id"))
         rows.append(r)
     rows.sort(key=lambda r: str(r.get("prompt_id", "")))
-    return rows[:n]
+    return [{"prompt_id": r.get("prompt_id"), "question": r.get("question"), "mulm_text": r.get("mulm_text"),
+             "opener": r.get("opener")} for r in rows[:n]]
 
 
 def pct(p):
@@ -124,6 +129,26 @@ def plot(runs_dir, out_png):
     fig.tight_layout()
     fig.savefig(out_png, dpi=100)
     plt.close(fig)
+
+
+RANK_SET = "vicuna_bench"
+
+
+def ranking(cards):
+    """[{file, name, ...figures}] best first (see the module docstring)."""
+    def key(card):
+        fig = (card.get("evaluation") or {}).get(RANK_SET) or {}
+        share, ll = fig.get("mulm_shares_content_word"), fig.get("reference_opener_log_likelihood")
+        if share is None:
+            return (1, 0.0, 0.0, card.get("parameters", 0))
+        return (0, -share, -(ll if ll is not None else -1e9), card.get("parameters", 0))
+    out = []
+    for card in sorted(cards, key=key):
+        fig = (card.get("evaluation") or {}).get(RANK_SET) or {}
+        out.append({"file": card["file"], "name": card["name"], "parameters": card.get("parameters"),
+                    "vicuna_mulm_shares_content_word": fig.get("mulm_shares_content_word"),
+                    "vicuna_reference_opener_log_likelihood": fig.get("reference_opener_log_likelihood")})
+    return out
 
 
 def card_markdown(card, segments, figures, openers):
@@ -204,10 +229,21 @@ def main():
         openers = sample_openers(a.eval, card["file"]) if a.eval else []
         if figures:
             card["evaluation"] = figures
+            card["vicuna_openers"] = openers
             with open(os.path.join(a.models, card["name"] + ".json"), "w", encoding="utf-8") as f:
                 json.dump(card, f, indent=1, ensure_ascii=False)
                 f.write("\n")
+        else:  # no new run: the figures the card already holds
+            figures, openers = card.get("evaluation") or {}, card.get("vicuna_openers") or []
         parts.append(card_markdown(card, segments, figures, openers))
+    ranked = ranking(cards)
+    with open(os.path.join(a.models, "models.json"), "w", encoding="utf-8") as f:
+        json.dump({"ranked_by": f"{RANK_SET}: share of the μLM's openers with a content word of the question, "
+                                "then the reference opener's mean log-likelihood per token (scripts/eval --quality)",
+                   "ranking": ranked}, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+    if ranked:
+        parts.insert(4, f"**Default** (ranked first by the evaluation, `models.json`): `{ranked[0]['file']}`.\n")
     with open(os.path.join(a.models, "README.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(parts))
     os.makedirs(a.docs, exist_ok=True)

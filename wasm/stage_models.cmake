@@ -1,17 +1,39 @@
 # wasm/stage_models.cmake — copies the μLMs the page offers into OUT and writes OUT/models.json
 # (run with cmake -P at build time, so models trained or built after configure are picked up).
-#   -DASSETS=assets/models  trained μLMs (mulm-{8m,16m,28m}-int8.onnx + tokenizer.json), preferred
+#   -DASSETS=assets/models  trained μLMs (mulm-<N>m-int8.onnx + tokenizer.json), preferred
 #   -DFIXTURES=build/native/fixtures  the native build's tiny test model, when nothing is trained
 #   -DOUT=build/wasm/web/models
 # models.json: [{"name": ..., "model": "models/<file>", "tokenizer": "models/tokenizer.json"}, ...]
 # (URLs relative to the page). The first entry is the one the page loads at start.
+get_filename_component(ASSETS "${ASSETS}" ABSOLUTE)
 file(MAKE_DIRECTORY "${OUT}")
 set(entries "")
 set(tokenizer "")
-foreach(size 8m 16m 28m)
-  if(EXISTS "${ASSETS}/mulm-${size}-int8.onnx" AND EXISTS "${ASSETS}/tokenizer.json")
-    file(COPY "${ASSETS}/mulm-${size}-int8.onnx" DESTINATION "${OUT}")
-    list(APPEND entries "{\"name\": \"\\u00b5LM ${size} (int8)\", \"model\": \"models/mulm-${size}-int8.onnx\", \"tokenizer\": \"models/tokenizer.json\"}")
+# Order: assets/models/models.json's ranking (training/card.py, from the evaluation: the default
+# first), then any other trained size, smallest first — as native/model_files.h orders them.
+set(files "")
+if(EXISTS "${ASSETS}/models.json")
+  file(READ "${ASSETS}/models.json" manifest)
+  string(JSON n ERROR_VARIABLE json_error LENGTH "${manifest}" ranking)
+  if(NOT json_error AND n GREATER 0)
+    math(EXPR last "${n} - 1")
+    foreach(i RANGE ${last})
+      string(JSON f ERROR_VARIABLE json_error GET "${manifest}" ranking ${i} file)
+      if(NOT json_error)
+        list(APPEND files "${f}")
+      endif()
+    endforeach()
+  endif()
+endif()
+file(GLOB found RELATIVE "${ASSETS}" "${ASSETS}/mulm-*m-int8.onnx")
+list(SORT found COMPARE NATURAL)
+list(APPEND files ${found})
+list(REMOVE_DUPLICATES files)
+foreach(f ${files})
+  if(EXISTS "${ASSETS}/${f}" AND EXISTS "${ASSETS}/tokenizer.json" AND f MATCHES "^mulm-([0-9]+m)-int8\\.onnx$")
+    set(size "${CMAKE_MATCH_1}")
+    file(COPY "${ASSETS}/${f}" DESTINATION "${OUT}")
+    list(APPEND entries "{\"name\": \"\\u00b5LM ${size} (int8)\", \"model\": \"models/${f}\", \"tokenizer\": \"models/tokenizer.json\"}")
     set(tokenizer "${ASSETS}/tokenizer.json")
   endif()
 endforeach()
