@@ -1,9 +1,14 @@
 // cloud/main.cpp — headstart-cloud's command line (`headstart serve` runs it too), see server.h.
 //
-//   headstart-cloud [--host H] [--port P] [--model FILE.onnx] [--tokenizer tokenizer.json]
+//   headstart-cloud [--host H] [--port P] [--continuator reference|model] [--references FILE]
+//                   [--min-match F] [--model FILE.onnx] [--tokenizer tokenizer.json]
 //                   [--profile none|wifi|lte|congested|satellite] [--first-token-ms MS]
 //                   [--jitter-ms MS] [--per-token-ms MS] [--concurrency N] [--max-body BYTES]
 //                   [--threads N] [--web DIR] [--name MODEL_ID] [--allow-faults]
+//
+// The continuator: `reference` (cloud/reference_continuator.h: the reference answers of
+// assets/reference/answers.jsonl.gz) or `model` (cloud/continuator.h: a μLM, --model or the largest
+// trained one). Default: `model` when --model is given, else `reference` when the corpus is there.
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +16,7 @@
 #include <string>
 
 #include "cloud/continuator.h"
+#include "cloud/reference_continuator.h"
 #include "cloud/server.h"
 #include "native/model_files.h"
 
@@ -26,7 +32,8 @@ void on_signal(int) {
 int usage(const std::string& why) {
     std::fprintf(stderr,
                  "headstart-cloud: %s\n"
-                 "usage: headstart-cloud [--host H] [--port P] [--model FILE.onnx] [--tokenizer FILE]\n"
+                 "usage: headstart-cloud [--host H] [--port P] [--continuator reference|model] [--references FILE]\n"
+                 "       [--min-match F] [--model FILE.onnx] [--tokenizer FILE]\n"
                  "       [--profile none|wifi|lte|congested|satellite] [--first-token-ms MS] [--jitter-ms MS]\n"
                  "       [--per-token-ms MS] [--concurrency N] [--max-body BYTES] [--threads N] [--web DIR]\n"
                  "       [--name MODEL_ID] [--allow-faults]\n",
@@ -49,6 +56,8 @@ int run(int argc, char** argv) {
     ModelContinuatorOptions model;
     latency_profile("none", &opt.latency);
     double first = -1, jitter = -1, per_token = -1;
+    std::string continuator, references = "assets/reference/answers.jsonl.gz";
+    ReferenceContinuatorOptions ref_options;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--help" || a == "-h") return usage("help"), 0;
@@ -63,6 +72,12 @@ int run(int argc, char** argv) {
         else if (a == "--port") {
             if (!to_number(v, 0, 65535, &n)) return usage("bad --port");
             opt.port = static_cast<int>(n);
+        } else if (a == "--continuator") {
+            continuator = v;
+            if (continuator != "reference" && continuator != "model") return usage("--continuator is reference or model");
+        } else if (a == "--references") references = v;
+        else if (a == "--min-match") {
+            if (!to_number(v, 0, 1, &ref_options.min_score)) return usage("bad --min-match (0..1)");
         } else if (a == "--model") model.model_path = v;
         else if (a == "--tokenizer") model.tokenizer_path = v;
         else if (a == "--profile") {
@@ -99,18 +114,38 @@ int run(int argc, char** argv) {
         opt.latency.name = "custom";
     }
 
-    if (model.model_path.empty()) {  // the largest trained μLM that ships
-        const auto largest = largest_model();
-        if (!largest) return usage("no --model given and no trained μLM in assets/models (mulm-*-int8.onnx)");
-        model.model_path = largest->model_path;
+    if (continuator.empty())
+        continuator = !model.model_path.empty() || !std::ifstream(references).good() ? "model" : "reference";
+    CloudServer::Factory factory;
+    std::string serving;
+    if (continuator == "reference") {
+        // Loaded once, shared by every slot; a bad corpus is reported at start, not on the first request.
+        auto corpus = ReferenceCorpus::load(references);
+        if (!corpus.ok()) {
+            std::fprintf(stderr, "headstart-cloud: %s\n", corpus.error().c_str());
+            return 1;
+        }
+        std::shared_ptr<const ReferenceCorpus> shared(std::move(*corpus));
+        serving = "reference answers " + references + " (" + std::to_string(shared->size()) + ")";
+        factory = [shared, ref_options]() -> Result<std::unique_ptr<Continuator>> {
+            return make_reference_continuator(shared, ref_options);
+        };
+    } else {
+        if (model.model_path.empty()) {  // the largest trained μLM that ships
+            const auto largest = largest_model();
+            if (!largest) return usage("no --model given and no trained μLM in assets/models (mulm-*-int8.onnx)");
+            model.model_path = largest->model_path;
+        }
+        // Load once up front so a bad model is reported at start, not on the first request.
+        auto probe = make_model_continuator(model);
+        if (!probe.ok()) {
+            std::fprintf(stderr, "headstart-cloud: %s\n", probe.error().c_str());
+            return 1;
+        }
+        serving = "μLM " + model.model_path;
+        factory = [model] { return make_model_continuator(model); };
     }
-    // Load once up front so a bad model is reported at start, not on the first request.
-    auto probe = make_model_continuator(model);
-    if (!probe.ok()) {
-        std::fprintf(stderr, "headstart-cloud: %s\n", probe.error().c_str());
-        return 1;
-    }
-    CloudServer server(opt, [model] { return make_model_continuator(model); });
+    CloudServer server(opt, factory);
     if (auto st = server.bind(); !st.ok()) {
         std::fprintf(stderr, "headstart-cloud: %s\n", st.error().c_str());
         return 1;
@@ -119,7 +154,7 @@ int run(int argc, char** argv) {
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     std::printf("headstart-cloud: http://%s:%d/  model %s (%s), latency %s (%.0f ms ± %.0f, %.0f ms/token)%s\n",
-                opt.host.c_str(), server.bound_port(), opt.model_name.c_str(), model.model_path.c_str(),
+                opt.host.c_str(), server.bound_port(), opt.model_name.c_str(), serving.c_str(),
                 opt.latency.name.c_str(), opt.latency.first_token_ms, opt.latency.jitter_ms, opt.latency.per_token_ms,
                 opt.web_dir.empty() ? "" : ("  page: " + opt.web_dir).c_str());
     std::fflush(stdout);

@@ -180,22 +180,6 @@ std::vector<std::string> keys_of(std::string_view text) {
     return keys;
 }
 
-// "The better way" -> "the better way" after a bridge that ends mid-sentence.
-std::string lower_sentence_opener(std::string answer) {
-    const std::vector<WordSpan> spans = split_words(answer);
-    if (spans.empty()) return answer;
-    const std::string first = answer.substr(spans[0].begin, spans[0].end - spans[0].begin);
-    if (!is_sentence_opening_word(word_key(first))) return answer;
-    for (std::size_t i = spans[0].begin; i < spans[0].end; ++i) {
-        if (answer[i] >= 'A' && answer[i] <= 'Z') {
-            answer[i] = static_cast<char>(answer[i] - 'A' + 'a');
-            break;
-        }
-        if (answer[i] >= 'a' && answer[i] <= 'z') break;
-    }
-    return answer;
-}
-
 }  // namespace
 
 PivotParts split_pivot(std::string_view cloud_text, bool cloud_done, std::string_view default_bridge) {

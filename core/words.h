@@ -16,6 +16,7 @@
 //   word_key()            a word reduced for comparison: ASCII lower-cased, punctuation dropped
 //   starts_with_capital() first word character is an upper-case letter
 //   is_sentence_opening_word()  "the", "it", "to", ... (by word_key)
+//   lower_sentence_opener()  its first word lower-cased when that is one of those
 //
 // Scripts written without spaces (Chinese, Japanese) count as one word per space-separated run.
 #pragma once
@@ -73,6 +74,9 @@ std::string_view trim_trailing_spaces(std::string_view s);
 // after an unfinished opener they signal a restart; after a bridge ("— actually, The ...") they
 // are lower-cased. Proper nouns and "I" are deliberately absent.
 bool is_sentence_opening_word(std::string_view key);
+// "The better way" -> "the better way": the first word lower-cased when it is a sentence-opening
+// word (after a bridge that ends mid-sentence); names, "I" and acronyms are kept.
+std::string lower_sentence_opener(std::string text);
 
 // True when `s` holds no word character (only spaces and punctuation, or nothing).
 bool has_no_word_chars(std::string_view s);

@@ -56,10 +56,14 @@ inline headstart::CloudServerOptions test_server_options() {
 // (it answers /health), stopped and joined when it goes out of scope.
 class CloudFixture {
 public:
-    explicit CloudFixture(headstart::CloudServerOptions options = test_server_options()) {
-        const auto model = tiny_continuator();
-        server_ = std::make_unique<headstart::CloudServer>(
-            std::move(options), [model] { return headstart::make_model_continuator(model); });
+    // The factory: the tiny μLM's continuator unless another is given (the reference continuator).
+    explicit CloudFixture(headstart::CloudServerOptions options = test_server_options(),
+                          headstart::CloudServer::Factory factory = nullptr) {
+        if (!factory) {
+            const auto model = tiny_continuator();
+            factory = [model] { return headstart::make_model_continuator(model); };
+        }
+        server_ = std::make_unique<headstart::CloudServer>(std::move(options), std::move(factory));
         const auto bound = server_->bind();
         INFO((bound.ok() ? std::string() : bound.error()));
         REQUIRE(bound.ok());

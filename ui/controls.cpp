@@ -19,11 +19,17 @@
 namespace ui {
 
 const std::vector<std::string>& preset_questions() {
+    // Questions of the offline cloud's reference corpus (assets/reference/), so the embedded default
+    // answers them for real; any other question goes to the cloud just the same.
     static const std::vector<std::string> q = {
-        "How do I make a good cup of coffee?",      "Why is the sky blue?",
-        "What is the capital of Australia?",        "How do vaccines train the immune system?",
-        "What should I pack for a weekend hike?",   "Explain recursion to a ten-year-old.",
-        "Is it safe to charge my phone overnight?", "How many moons does Mars have?",
+        "Can you explain the basics of quantum computing?",
+        "How can I improve my time management skills?",
+        "What is the best way to form a new habit?",
+        "Why can I see the moon during the day?",
+        "What are the most effective ways to deal with stress?",
+        "How can I increase my productivity while working from home?",
+        "How do weather models work?",
+        "What are some good browser alternatives to Chrome?",
     };
     return q;
 }

@@ -1,0 +1,54 @@
+// cloud/reference_corpus.h — the offline cloud's reference answers (assets/reference/answers.jsonl.gz,
+// scripts/make_reference_corpus.py), searched with SQLite FTS5.
+//
+//   ReferenceCorpus::load(path)   reads the gzip'd JSONL ({"q","a","src"} per line) into an in-memory
+//                                 FTS5 table of the questions; a missing, corrupt or empty file is an Error
+//   lookup(question)              the best reference for a question, or nothing below the threshold
+//   match_score()                 how well two questions agree: the F1 of their content words
+//
+// Retrieval is bm25() over the question's content words (OR), top 20, then re-scored by match_score():
+// bm25 alone ranks a long question that shares one rare word above a short one that shares all, and its
+// scale depends on the query, so the threshold is on the F1 (1.0 for the same question, ~0.5 for a
+// question that shares half its content words), which means the same thing for every question.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+
+struct sqlite3;
+
+namespace headstart {
+
+struct Reference {
+    std::string question, answer, source;
+    double score = 0;  // match_score() against the asked question
+};
+
+double match_score(std::string_view asked, std::string_view reference_question);
+
+class ReferenceCorpus {
+public:
+    static Result<std::unique_ptr<ReferenceCorpus>> load(const std::string& path);
+    ~ReferenceCorpus();
+    ReferenceCorpus(const ReferenceCorpus&) = delete;
+    ReferenceCorpus& operator=(const ReferenceCorpus&) = delete;
+
+    // min_score: the match_score() a reference needs (0.6: most of both questions' content words).
+    std::optional<Reference> lookup(std::string_view question, double min_score = 0.6) const;
+    size_t size() const { return size_; }
+    const std::string& path() const { return path_; }
+
+private:
+    ReferenceCorpus(sqlite3* db, std::string path, size_t size) : db_(db), path_(std::move(path)), size_(size) {}
+    sqlite3* db_;
+    std::string path_;
+    size_t size_;
+    mutable std::mutex mutex_;  // one connection, shared by the server's slots
+};
+
+}  // namespace headstart
