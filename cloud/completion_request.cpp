@@ -149,6 +149,14 @@ Result<CompletionRequest, RequestError> parse_completion_request(std::string_vie
     std::string param;
     const std::string err = read_common(body, limits, &task, &out.stream, &param);
     if (!err.empty()) return bad(err, param.c_str());
+    if (body.contains("stream_options") && !body["stream_options"].is_null()) {
+        const json& so = body["stream_options"];
+        if (!so.is_object()) return bad("stream_options must be an object", "stream_options");
+        if (so.contains("include_usage") && !so["include_usage"].is_null()) {
+            if (!so["include_usage"].is_boolean()) return bad("stream_options.include_usage must be a boolean", "stream_options");
+            out.include_usage = so["include_usage"].get<bool>();
+        }
+    }
     return out;
 }
 

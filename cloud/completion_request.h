@@ -3,7 +3,7 @@
 //
 //   parse_completion_request()   body -> CompletionRequest, or RequestError (HTTP status, message,
 //                                type, code, param): bad JSON, a non-object, an unknown model, bad
-//                                messages / prompt, out-of-range fields
+//                                messages / prompt, out-of-range fields (stream_options included)
 //   parse_chatml()               prefill mode's prompt: the last user turn and the unfinished
 //                                assistant turn
 //
@@ -36,6 +36,7 @@ struct ContinuationTask {
 struct CompletionRequest {
     ContinuationTask task;
     bool stream = false;
+    bool include_usage = false;  // stream_options.include_usage: a last chunk with "usage" and no choices
 };
 
 struct RequestError {

@@ -18,6 +18,7 @@
 #include "cloud/continuator.h"
 #include "cloud/reference_continuator.h"
 #include "cloud/server.h"
+#include "core/tokenizer.h"
 #include "native/model_files.h"
 
 namespace headstart {
@@ -116,6 +117,14 @@ int run(int argc, char** argv) {
 
     if (continuator.empty())
         continuator = !model.model_path.empty() || !std::ifstream(references).good() ? "model" : "reference";
+    // Tokens ("usage", the reference continuator's max_tokens) in the μLMs' tokenizer when it is there.
+    if (auto tok = Tokenizer::load(model.tokenizer_path); tok.ok()) {
+        auto shared_tok = std::make_shared<const Tokenizer>(std::move(*tok));
+        opt.count_tokens = [shared_tok](std::string_view text) {
+            return static_cast<int>(shared_tok->encode(text, SpecialTokens::AsText).size());
+        };
+        ref_options.count_tokens = opt.count_tokens;
+    }
     CloudServer::Factory factory;
     std::string serving;
     if (continuator == "reference") {

@@ -83,14 +83,24 @@ std::string without_interjection(std::string_view text) {
     return std::string(text);
 }
 
-// The reference from `from`, cut to about `max_words` words, back to a sentence end when one is in
-// the last half; *cut says whether anything was left out.
-std::string budgeted(std::string_view text, size_t max_words, bool* cut) {
+// The text cut to `max_tokens` (counted piece by piece: a word with the spaces before it), back to a
+// sentence end when one is in the second half; *cut says whether anything was left out.
+std::string budgeted(std::string_view text, int max_tokens, const std::function<int(std::string_view)>& count,
+                     bool* cut) {
     const auto spans = split_words(text);
-    *cut = spans.size() > max_words;
+    size_t fits = 0, at = 0;
+    int used = 0;
+    for (; fits < spans.size(); ++fits) {
+        const int n = count(text.substr(at, spans[fits].end - at));
+        if (used + n > max_tokens) break;
+        used += n;
+        at = spans[fits].end;
+    }
+    *cut = fits < spans.size();
     if (!*cut) return std::string(text);
-    size_t end = spans[max_words - 1].end;
-    for (size_t i = max_words; i-- > max_words / 2;) {
+    if (fits == 0) return "";
+    size_t end = spans[fits - 1].end;
+    for (size_t i = fits; i-- > fits / 2;) {
         const char last = text[spans[i].end - 1];
         if (last == '.' || last == '!' || last == '?' || last == ':') {
             end = spans[i].end;
@@ -189,12 +199,18 @@ public:
                                                           : " " + answer;
             }
         }
-        if (protocol && !emit(verdict_tag(plan.verdict))) return Ok{};
+        const auto count = options_.count_tokens ? options_.count_tokens : [](std::string_view piece) {
+            return std::max(1, static_cast<int>((piece.size() + 3) / 4));  // ~4 bytes a token
+        };
+        int budget = task.max_tokens;
+        if (protocol) {
+            if (!emit(verdict_tag(plan.verdict))) return Ok{};
+            budget -= count(verdict_tag(plan.verdict));
+        }
         if (!protocol && plan.verdict == Verdict::Rewrite && !task.opener.empty())
             plan.text = " " + plan.text;  // no tag to retract the opener: at least do not glue onto it
         bool cut = false;
-        const size_t max_words = std::max<size_t>(1, static_cast<size_t>(task.max_tokens) * 3 / 4);
-        const std::string text = budgeted(plan.text, max_words, &cut);
+        const std::string text = budgeted(plan.text, std::max(0, budget), count, &cut);
         if (cut) *finish_reason = "length";
         // One piece per word with the spaces before it, as a model streams tokens.
         size_t at = 0;

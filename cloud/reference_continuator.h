@@ -13,10 +13,11 @@
 //                                   says plainly that it has no answer offline (a rewrite), never a
 //                                   confident unrelated one
 //
-// Deterministic: the same question and opener give the same bytes. The length budget is in words
-// (max_tokens × 3/4, about a word per 1.3 tokens), cut back to the last sentence end when one is near.
+// Deterministic: the same question and opener give the same bytes. max_tokens holds (the tag counts),
+// cut back to the last sentence end when one is in the budget's second half.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -41,6 +42,9 @@ extern const char* const kNoReferenceAnswer;
 
 struct ReferenceContinuatorOptions {
     double min_score = 0.6;  // ReferenceCorpus::lookup()'s threshold
+    // Counts the tokens of a piece for max_tokens (the μLMs' tokenizer in headstart-cloud); unset:
+    // about 4 bytes a token.
+    std::function<int(std::string_view)> count_tokens;
 };
 
 std::unique_ptr<Continuator> make_reference_continuator(std::shared_ptr<const ReferenceCorpus> corpus,

@@ -82,6 +82,23 @@ std::string chunk_json(bool chat, const std::string& id, long created, const std
     return "data: " + c.dump() + "\n\n";
 }
 
+int count_words(std::string_view text) {
+    int n = 0;
+    bool in_word = false;
+    for (char c : text) {
+        const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+        if (!space && !in_word) ++n;
+        in_word = !space;
+    }
+    return n;
+}
+
+json usage_json(int prompt_tokens, int completion_tokens) {
+    return {{"prompt_tokens", prompt_tokens},
+            {"completion_tokens", completion_tokens},
+            {"total_tokens", prompt_tokens + completion_tokens}};
+}
+
 }  // namespace
 
 CloudServer::CloudServer(CloudServerOptions options, Factory factory)
@@ -184,6 +201,9 @@ void CloudServer::routes() {
             }
             const ContinuationTask& task = parsed->task;
             const bool stream = parsed->stream;
+            const bool include_usage = parsed->include_usage;
+            const auto count = options_.count_tokens ? options_.count_tokens : std::function<int(std::string_view)>(count_words);
+            const int prompt_tokens = count(task.system) + count(task.question) + count(task.opener);
 
             Fault fault;
             if (options_.allow_faults && req.has_header("X-Headstart-Fault"))
@@ -229,7 +249,8 @@ void CloudServer::routes() {
                             {"object", chat ? "chat.completion" : "text_completion"},
                             {"created", created},
                             {"model", model},
-                            {"choices", json::array({choice})}};
+                            {"choices", json::array({choice})},
+                            {"usage", usage_json(prompt_tokens, count(text))}};
                 return res.set_content(out.dump(), "application/json");
             }
 
@@ -237,9 +258,10 @@ void CloudServer::routes() {
             res.set_header("Cache-Control", "no-cache");
             res.set_chunked_content_provider(
                 "text/event-stream",
-                [this, task, chat, id, created, model, first_at, per_token_ms, fault, shared_slot](
-                    size_t, httplib::DataSink& sink) {
+                [this, task, chat, id, created, model, first_at, per_token_ms, fault, shared_slot, include_usage,
+                 count, prompt_tokens](size_t, httplib::DataSink& sink) {
                     int chunks = 0;
+                    std::string generated;  // for the usage chunk
                     bool first = true, alive = true;
                     auto next_at = first_at;
                     const auto write = [&](const std::string& s) {
@@ -255,6 +277,7 @@ void CloudServer::routes() {
                                                                          static_cast<long long>(per_token_ms * 1000));
                                             if (fault.cut_after >= 0 && chunks >= fault.cut_after) return alive = false;
                                             const std::string text(piece);
+                                            generated += text;
                                             if (fault.garbage && chunks == 1)
                                                 write("data: {\"choices\": [ this is not json\n\n");
                                             write(chunk_json(chat, id, created, model, &text, nullptr, first));
@@ -271,6 +294,15 @@ void CloudServer::routes() {
                     } else if (alive) {
                         if (!wait_until(next_at)) return false;
                         write(chunk_json(chat, id, created, model, nullptr, finish.c_str(), first));
+                        if (include_usage) {  // OpenAI's shape: no choices, the usage of the whole answer
+                            const json u = {{"id", id},
+                                            {"object", chat ? "chat.completion.chunk" : "text_completion"},
+                                            {"created", created},
+                                            {"model", model},
+                                            {"choices", json::array()},
+                                            {"usage", usage_json(prompt_tokens, count(generated))}};
+                            write("data: " + u.dump() + "\n\n");
+                        }
                     }
                     write("data: [DONE]\n\n");
                     sink.done();

@@ -6,7 +6,8 @@
 //   POST /v1/completions         prefill mode (a raw ChatML prompt that ends inside the answer)
 //   GET  /*                      the web page (--web DIR), with COOP/COEP for onnxruntime-web threads
 //
-// Both POSTs stream (SSE, `data: {...}` then `data: [DONE]`) or answer whole. Latency is injected
+// Both POSTs stream (SSE, `data: {...}` then `data: [DONE]`) or answer whole, with OpenAI's "usage"
+// (whole answers always; streams when stream_options.include_usage asks). Latency is injected
 // per request from a profile. Bad JSON, oversize bodies, unknown models and bad fields get
 // OpenAI-style errors ({"error":{"message","type","param","code"}}). Generation is bounded by
 // max_concurrency; a request that cannot get a slot within queue_timeout_ms gets 429.
@@ -53,6 +54,9 @@ struct CloudServerOptions {
     std::string web_dir;        // "" = no page
     bool allow_faults = false;  // honour X-Headstart-Fault (tests only)
     unsigned long long seed = 42;
+    // Counts tokens for the responses' "usage" (prompt_tokens: system + question + opener;
+    // completion_tokens: the text generated). Unset: whitespace-separated words.
+    std::function<int(std::string_view)> count_tokens;
 };
 
 class CloudServer {

@@ -100,6 +100,17 @@ TEST_CASE("completion request: each bad body has its status, code and param", "[
     }
 }
 
+TEST_CASE("completion request: stream_options.include_usage is read and checked", "[request]") {
+    const auto r = parse_completion_request(
+        R"({"stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"x"}]})", true,
+        limits());
+    REQUIRE(r.ok());
+    CHECK(r->include_usage);
+    CHECK(error_of(R"({"stream_options":"yes","messages":[{"role":"user","content":"x"}]})").param == "stream_options");
+    CHECK(error_of(R"({"stream_options":{"include_usage":1},"messages":[{"role":"user","content":"x"}]})").param ==
+          "stream_options");
+}
+
 TEST_CASE("completion request: non-UTF-8 bytes are a JSON error, not a crash", "[request]") {
     const std::string body = std::string(R"({"messages":[{"role":"user","content":")") + "\xff\xfe" + "\"}]}";
     CHECK(error_of(body).code == "invalid_json");

@@ -70,7 +70,9 @@ struct Generated {
 };
 
 Generated generate(const ContinuationTask& task) {
-    auto c = make_reference_continuator(test_corpus());
+    ReferenceContinuatorOptions o;
+    o.count_tokens = [](std::string_view) { return 1; };  // a token a piece: the budget in words
+    auto c = make_reference_continuator(test_corpus(), o);
     Generated g;
     const Status st = c->generate(task, [&](std::string_view p) { g.pieces.emplace_back(p); g.text += p; return true; }, &g.finish);
     REQUIRE(st.ok());
@@ -182,7 +184,7 @@ TEST_CASE("reference continuator: deterministic, word by word, forced paths, the
     CHECK(forced.text.rfind("[[pivot]] — actually, quantum computing", 0) == 0);
 
     ContinuationTask t = task(kQuantumQ, "Quantum computing is a");
-    t.max_tokens = 16;  // 12 words, cut back to the sentence end in its second half
+    t.max_tokens = 16;  // the tag + 15 words, cut back to the sentence end after word 11
     const Generated cut = generate(t);
     CHECK(cut.finish == "length");
     CHECK(cut.text == "[[continue]] fascinating and complex field, but I'll break down the basics for you.");
