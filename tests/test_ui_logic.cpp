@@ -2,6 +2,9 @@
 // TurnRequest (ui/controls.h) and the script parser (ui/script.h).
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <nlohmann/json.hpp>
+
 #include "ui/controls.h"
 #include "ui/script.h"
 
@@ -100,4 +103,14 @@ TEST_CASE("script: commands, comments and waits parse; mistakes name their line"
     CHECK_FALSE(Script::parse("screenshot\n").ok());
     CHECK_FALSE(Script::parse("wait done soon\n").ok());
     CHECK(Script::parse("").ok());
+}
+
+TEST_CASE("controls: the preset questions are assets/prompts/presets.jsonl, in order", "[ui]") {
+    // scripts/eval measures the demo's first impression on that file; it must be what the app offers.
+    std::ifstream in(std::string(HEADSTART_SOURCE_DIR) + "/assets/prompts/presets.jsonl");
+    REQUIRE(in.good());
+    std::vector<std::string> file;
+    for (std::string line; std::getline(in, line);)
+        if (!line.empty()) file.push_back(nlohmann::json::parse(line)["question"].get<std::string>());
+    CHECK(file == preset_questions());
 }
