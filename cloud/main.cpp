@@ -7,7 +7,7 @@
 //                   [--threads N] [--web DIR] [--name MODEL_ID] [--allow-faults]
 //
 // The continuator: `reference` (cloud/reference_continuator.h: the reference answers of
-// assets/reference/answers.jsonl.gz) or `model` (cloud/continuator.h: a μLM, --model or the largest
+// assets/reference/answers.jsonl.gz) or `model` (cloud/model_continuator.h: a μLM, --model or the largest
 // trained one). Default: `model` when --model is given, else `reference` when the corpus is there.
 #include <csignal>
 #include <cstdio>
@@ -15,7 +15,7 @@
 #include <fstream>
 #include <string>
 
-#include "cloud/continuator.h"
+#include "cloud/model_continuator.h"
 #include "cloud/reference_continuator.h"
 #include "cloud/server.h"
 #include "core/tokenizer.h"

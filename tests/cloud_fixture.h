@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "cloud/continuator.h"
+#include "cloud/model_continuator.h"
 #include "cloud/server.h"
 
 namespace headstart_test {

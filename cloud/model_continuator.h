@@ -1,4 +1,4 @@
-// cloud/continuator.h — the generation behind headstart-cloud: a local μLM (ONNX Runtime) that
+// cloud/model_continuator.h — headstart-cloud --continuator model: a local μLM (ONNX Runtime) that
 // continues the assistant's opener, and follows the verdict protocol of core/verdict.h.
 //
 // The verdict is the cloud model's judgement of the opener: it scores the opener under its own

@@ -1,5 +1,5 @@
-// cloud/continuator.cpp — see continuator.h.
-#include "cloud/continuator.h"
+// cloud/model_continuator.cpp — see model_continuator.h.
+#include "cloud/model_continuator.h"
 
 #include <cmath>
 #include <fstream>
