@@ -13,7 +13,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
   (a.startsWith('--') ? acc.concat([[a.slice(2), all[i + 1]]]) : acc), []));
 const url = args.url || 'http://127.0.0.1:8088/';
-const question = args.question || 'How do I make a good cup of coffee?';
+const question = args.question || 'Can you explain the basics of quantum computing?';
 const out = path.resolve(args.out || 'docs/screenshot-web.png');
 const modules = process.env.NODE_PATH?.split(':').find((p) => fs.existsSync(path.join(p, 'puppeteer-core')))
   || path.resolve(here, '../.deps/web/node_modules');
