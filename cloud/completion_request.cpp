@@ -153,7 +153,8 @@ Result<CompletionRequest, RequestError> parse_completion_request(std::string_vie
         const json& so = body["stream_options"];
         if (!so.is_object()) return bad("stream_options must be an object", "stream_options");
         if (so.contains("include_usage") && !so["include_usage"].is_null()) {
-            if (!so["include_usage"].is_boolean()) return bad("stream_options.include_usage must be a boolean", "stream_options");
+            if (!so["include_usage"].is_boolean())
+                return bad("stream_options.include_usage must be a boolean", "stream_options");
             out.include_usage = so["include_usage"].get<bool>();
         }
     }

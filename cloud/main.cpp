@@ -75,7 +75,8 @@ int run(int argc, char** argv) {
             opt.port = static_cast<int>(n);
         } else if (a == "--continuator") {
             continuator = v;
-            if (continuator != "reference" && continuator != "model") return usage("--continuator is reference or model");
+            if (continuator != "reference" && continuator != "model")
+                return usage("--continuator is reference or model");
         } else if (a == "--references") references = v;
         else if (a == "--min-match") {
             if (!to_number(v, 0, 1, &ref_options.min_score)) return usage("bad --min-match (0..1)");

@@ -75,8 +75,8 @@ std::string lower_first_word(std::string text, std::string_view question) {
 
 // "Certainly! One scenario …" -> "One scenario …": after a bridge the interjection has no place.
 std::string without_interjection(std::string_view text) {
-    for (const char* i : {"Certainly!", "Certainly.", "Certainly,", "Sure!", "Sure.", "Sure,", "Absolutely!", "Of course!",
-                          "Great question!", "Good question!"}) {
+    for (const char* i : {"Certainly!", "Certainly.", "Certainly,", "Sure!", "Sure.", "Sure,", "Absolutely!",
+                          "Of course!", "Great question!", "Good question!"}) {
         const std::string_view w(i);
         if (text.substr(0, w.size()) == w) return std::string(trim_leading_spaces(text.substr(w.size())));
     }
@@ -137,9 +137,10 @@ ReferencePlan plan_reference_continuation(std::string_view question, std::string
     for (size_t i = 0; n > 0 && has_content_word(o.keys, 0, n) && i + n <= search; ++i) {
         if (i > 0) {
             const char before = ref[r.spans[i - 1].end - 1];
-            const bool sentence_start = before == '.' || before == '!' || before == '?' || before == ':' ||
-                                        ref.substr(r.spans[i - 1].end, r.spans[i].begin - r.spans[i - 1].end).find('\n') !=
-                                            std::string_view::npos;
+            const bool sentence_start =
+                before == '.' || before == '!' || before == '?' || before == ':' ||
+                ref.substr(r.spans[i - 1].end, r.spans[i].begin - r.spans[i - 1].end).find('\n') !=
+                    std::string_view::npos;
             if (!sentence_start) continue;
         }
         bool same = true;
@@ -156,8 +157,7 @@ ReferencePlan plan_reference_continuation(std::string_view question, std::string
         return plan;
     }
     const size_t start_words = std::min<size_t>(r.spans.size(), 40);
-    const std::string_view ref_start =
-        start_words ? ref.substr(0, r.spans[start_words - 1].end) : std::string_view();
+    const std::string_view ref_start = start_words ? ref.substr(0, r.spans[start_words - 1].end) : std::string_view();
     const bool related = check_on_topic(question, opener).on_topic || check_on_topic(ref_start, opener).on_topic;
     if (related) {
         plan.verdict = Verdict::Pivot;
@@ -194,7 +194,8 @@ public:
             if (auto forced = verdict_from_name(task.forced_verdict); forced && *forced != plan.verdict) {
                 const std::string answer = std::string(trim_spaces(ref->answer));
                 plan.verdict = *forced;
-                plan.text = *forced == Verdict::Pivot     ? " — actually, " + lower_first_word(without_interjection(answer), task.question)
+                plan.text = *forced == Verdict::Pivot
+                                ? " — actually, " + lower_first_word(without_interjection(answer), task.question)
                             : *forced == Verdict::Rewrite ? answer
                                                           : " " + answer;
             }

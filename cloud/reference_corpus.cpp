@@ -107,7 +107,8 @@ Result<std::unique_ptr<ReferenceCorpus>> ReferenceCorpus::load(const std::string
         sqlite3_bind_text(ins.s, 1, q.c_str(), static_cast<int>(q.size()), SQLITE_TRANSIENT);
         sqlite3_bind_text(ins.s, 2, a.c_str(), static_cast<int>(a.size()), SQLITE_TRANSIENT);
         sqlite3_bind_text(ins.s, 3, src.c_str(), static_cast<int>(src.size()), SQLITE_TRANSIENT);
-        if (sqlite3_step(ins.s) != SQLITE_DONE) return Error{std::string("indexing the references: ") + sqlite3_errmsg(db)};
+        if (sqlite3_step(ins.s) != SQLITE_DONE)
+            return Error{std::string("indexing the references: ") + sqlite3_errmsg(db)};
         ++rows;
     }
     sqlite3_exec(db, "COMMIT;", nullptr, nullptr, nullptr);

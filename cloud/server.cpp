@@ -5,8 +5,9 @@
 //   send_error(), Fault       OpenAI-style errors; the faults tests inject (X-Headstart-Fault)
 //   chunk_json()              one SSE chunk of either endpoint
 //   acquire(), release()      the generation slots (max_concurrency, a queue timeout -> 429)
-//   routes()                  /health, /v1/models, the two completions (parse_completion_request(),
-//                             a slot, the injected latency, whole or streamed), the web page
+//   routes()                  /health, /v1/models, the two completions, the web page
+//   complete()                a completion: parse_completion_request(), a slot, the injected latency,
+//                             then answer_whole() or answer_streamed() (SSE; usage when asked)
 //   bind(), run(), stop()     the socket; stop() is lock-free for the signal handler
 #include "cloud/server.h"
 
@@ -182,139 +183,154 @@ void CloudServer::routes() {
         res.set_content(m.dump(), "application/json");
     });
 
-    const auto completion = [this](bool chat) {
-        return [this, chat](const httplib::Request& req, httplib::Response& res) {
-            const auto arrival = Clock::now();
-            unsigned long long request_no;
-            {
-                std::lock_guard<std::mutex> lock(mutex_);
-                request_no = ++requests_;
-            }
-            CompletionLimits limits;
-            limits.model_name = options_.model_name;
-            limits.max_tokens_cap = options_.max_tokens_cap;
-            const auto parsed = parse_completion_request(req.body, chat, limits);
-            if (!parsed.ok()) {
-                const RequestError& e = parsed.failure();
-                return send_error(res, e.status, e.message, e.type.c_str(), e.code.empty() ? nullptr : e.code.c_str(),
-                                  e.param.empty() ? nullptr : e.param.c_str());
-            }
-            const ContinuationTask& task = parsed->task;
-            const bool stream = parsed->stream;
-            const bool include_usage = parsed->include_usage;
-            const auto count = options_.count_tokens ? options_.count_tokens : std::function<int(std::string_view)>(count_words);
-            const int prompt_tokens = count(task.system) + count(task.question) + count(task.opener);
-
-            Fault fault;
-            if (options_.allow_faults && req.has_header("X-Headstart-Fault"))
-                fault = parse_fault(req.get_header_value("X-Headstart-Fault"));
-            if (fault.status) return send_error(res, fault.status, "injected failure", "server_error");
-
-            auto slot = acquire();
-            if (!slot)
-                return send_error(res, 429,
-                                  "the server is busy (" + std::to_string(options_.max_concurrency) +
-                                      " requests in flight); retry shortly",
-                                  "rate_limit_error", "busy");
-
-            std::mt19937_64 rng(options_.seed + task.seed * 7919 + request_no);
-            LatencyProfile latency = options_.latency;
-            if (!task.latency_profile.empty()) latency_profile(task.latency_profile, &latency);
-            const double first_ms = draw_first_token_ms(latency, rng) + fault.stall_ms;
-            const auto first_at = arrival + std::chrono::microseconds(static_cast<long long>(first_ms * 1000));
-            const std::string id = (chat ? "chatcmpl-hs" : "cmpl-hs") + std::to_string(request_no);
-            const long created = static_cast<long>(std::time(nullptr));
-            const std::string model = options_.model_name;
-            const double per_token_ms = latency.per_token_ms;
-
-            if (!stream) {
-                std::string text, finish = "stop";
-                Status st = slot->continuator->generate(
-                    task,
-                    [&](std::string_view p) {
-                        text += p;
-                        return true;
-                    },
-                    &finish);
-                release(std::move(slot));
-                if (!st.ok()) return send_error(res, 400, st.error(), "invalid_request_error", "generation_failed");
-                if (!wait_until(first_at)) return send_error(res, 503, "the server is stopping", "server_error");
-                json choice = {{"index", 0}, {"finish_reason", finish}};
-                if (chat) choice["message"] = {{"role", "assistant"}, {"content", text}};
-                else {
-                    choice["text"] = text;
-                    choice["logprobs"] = nullptr;
-                }
-                json out = {{"id", id},
-                            {"object", chat ? "chat.completion" : "text_completion"},
-                            {"created", created},
-                            {"model", model},
-                            {"choices", json::array({choice})},
-                            {"usage", usage_json(prompt_tokens, count(text))}};
-                return res.set_content(out.dump(), "application/json");
-            }
-
-            auto shared_slot = std::make_shared<std::unique_ptr<Slot>>(std::move(slot));
-            res.set_header("Cache-Control", "no-cache");
-            res.set_chunked_content_provider(
-                "text/event-stream",
-                [this, task, chat, id, created, model, first_at, per_token_ms, fault, shared_slot, include_usage,
-                 count, prompt_tokens](size_t, httplib::DataSink& sink) {
-                    int chunks = 0;
-                    std::string generated;  // for the usage chunk
-                    bool first = true, alive = true;
-                    auto next_at = first_at;
-                    const auto write = [&](const std::string& s) {
-                        return alive = alive && sink.write(s.data(), s.size());
-                    };
-                    std::string finish = "stop";
-                    Status st = (*shared_slot)
-                                    ->continuator->generate(
-                                        task,
-                                        [&](std::string_view piece) {
-                                            if (!wait_until(next_at)) return alive = false;
-                                            next_at = Clock::now() + std::chrono::microseconds(
-                                                                         static_cast<long long>(per_token_ms * 1000));
-                                            if (fault.cut_after >= 0 && chunks >= fault.cut_after) return alive = false;
-                                            const std::string text(piece);
-                                            generated += text;
-                                            if (fault.garbage && chunks == 1)
-                                                write("data: {\"choices\": [ this is not json\n\n");
-                                            write(chunk_json(chat, id, created, model, &text, nullptr, first));
-                                            first = false;
-                                            ++chunks;
-                                            return alive;
-                                        },
-                                        &finish);
-                    // A cut fault, or the server stopping: drop the connection, no [DONE].
-                    if (fault.cut_after >= 0 || stopping_) return false;
-                    if (!st.ok()) {
-                        json e = {{"error", {{"message", st.error()}, {"type", "server_error"}}}};
-                        write("data: " + e.dump() + "\n\n");
-                    } else if (alive) {
-                        if (!wait_until(next_at)) return false;
-                        write(chunk_json(chat, id, created, model, nullptr, finish.c_str(), first));
-                        if (include_usage) {  // OpenAI's shape: no choices, the usage of the whole answer
-                            const json u = {{"id", id},
-                                            {"object", chat ? "chat.completion.chunk" : "text_completion"},
-                                            {"created", created},
-                                            {"model", model},
-                                            {"choices", json::array()},
-                                            {"usage", usage_json(prompt_tokens, count(generated))}};
-                            write("data: " + u.dump() + "\n\n");
-                        }
-                    }
-                    write("data: [DONE]\n\n");
-                    sink.done();
-                    return true;
-                },
-                [this, shared_slot](bool) { release(std::move(*shared_slot)); });
-        };
-    };
-    s.Post("/v1/chat/completions", completion(true));
-    s.Post("/v1/completions", completion(false));
+    s.Post("/v1/chat/completions",
+           [this](const httplib::Request& req, httplib::Response& res) { complete(req, res, true); });
+    s.Post("/v1/completions",
+           [this](const httplib::Request& req, httplib::Response& res) { complete(req, res, false); });
 
     if (!options_.web_dir.empty()) s.set_mount_point("/", options_.web_dir);
+}
+
+// One request of either endpoint, as it goes through the server.
+struct CloudServer::Reply {
+    bool chat = true;
+    ContinuationTask task;
+    bool include_usage = false;
+    std::string id, model;
+    long created = 0;
+    Clock::time_point first_at;  // the injected first-token wait ends
+    double per_token_ms = 0;
+    Fault fault;
+    std::function<int(std::string_view)> count;
+    int prompt_tokens = 0;
+
+    json usage(const std::string& completion) const { return usage_json(prompt_tokens, count(completion)); }
+};
+
+void CloudServer::complete(const httplib::Request& req, httplib::Response& res, bool chat) {
+    const auto arrival = Clock::now();
+    unsigned long long request_no;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        request_no = ++requests_;
+    }
+    CompletionLimits limits;
+    limits.model_name = options_.model_name;
+    limits.max_tokens_cap = options_.max_tokens_cap;
+    const auto parsed = parse_completion_request(req.body, chat, limits);
+    if (!parsed.ok()) {
+        const RequestError& e = parsed.failure();
+        return send_error(res, e.status, e.message, e.type.c_str(), e.code.empty() ? nullptr : e.code.c_str(),
+                          e.param.empty() ? nullptr : e.param.c_str());
+    }
+    auto reply = std::make_shared<Reply>();
+    reply->chat = chat;
+    reply->task = parsed->task;
+    reply->include_usage = parsed->include_usage;
+    reply->count = options_.count_tokens ? options_.count_tokens : std::function<int(std::string_view)>(count_words);
+    reply->prompt_tokens =
+        reply->count(reply->task.system) + reply->count(reply->task.question) + reply->count(reply->task.opener);
+    if (options_.allow_faults && req.has_header("X-Headstart-Fault"))
+        reply->fault = parse_fault(req.get_header_value("X-Headstart-Fault"));
+    if (reply->fault.status) return send_error(res, reply->fault.status, "injected failure", "server_error");
+
+    auto slot = acquire();
+    if (!slot)
+        return send_error(
+            res, 429,
+            "the server is busy (" + std::to_string(options_.max_concurrency) + " requests in flight); retry shortly",
+            "rate_limit_error", "busy");
+
+    std::mt19937_64 rng(options_.seed + reply->task.seed * 7919 + request_no);
+    LatencyProfile latency = options_.latency;
+    if (!reply->task.latency_profile.empty()) latency_profile(reply->task.latency_profile, &latency);
+    const double first_ms = draw_first_token_ms(latency, rng) + reply->fault.stall_ms;
+    reply->first_at = arrival + std::chrono::microseconds(static_cast<long long>(first_ms * 1000));
+    reply->id = (chat ? "chatcmpl-hs" : "cmpl-hs") + std::to_string(request_no);
+    reply->created = static_cast<long>(std::time(nullptr));
+    reply->model = options_.model_name;
+    reply->per_token_ms = latency.per_token_ms;
+    if (parsed->stream) return answer_streamed(std::move(reply), std::move(slot), res);
+    answer_whole(*reply, std::move(slot), res);
+}
+
+void CloudServer::answer_whole(const Reply& r, std::unique_ptr<Slot> slot, httplib::Response& res) {
+    std::string text, finish = "stop";
+    Status st = slot->continuator->generate(
+        r.task,
+        [&](std::string_view p) {
+            text += p;
+            return true;
+        },
+        &finish);
+    release(std::move(slot));
+    if (!st.ok()) return send_error(res, 400, st.error(), "invalid_request_error", "generation_failed");
+    if (!wait_until(r.first_at)) return send_error(res, 503, "the server is stopping", "server_error");
+    json choice = {{"index", 0}, {"finish_reason", finish}};
+    if (r.chat) choice["message"] = {{"role", "assistant"}, {"content", text}};
+    else {
+        choice["text"] = text;
+        choice["logprobs"] = nullptr;
+    }
+    json out = {{"id", r.id},
+                {"object", r.chat ? "chat.completion" : "text_completion"},
+                {"created", r.created},
+                {"model", r.model},
+                {"choices", json::array({choice})},
+                {"usage", r.usage(text)}};
+    res.set_content(out.dump(), "application/json");
+}
+
+void CloudServer::answer_streamed(std::shared_ptr<const Reply> reply, std::unique_ptr<Slot> slot,
+                                  httplib::Response& res) {
+    auto shared_slot = std::make_shared<std::unique_ptr<Slot>>(std::move(slot));
+    res.set_header("Cache-Control", "no-cache");
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [this, reply, shared_slot](size_t, httplib::DataSink& sink) {
+            const Reply& r = *reply;
+            int chunks = 0;
+            std::string generated;  // for the usage chunk
+            bool first = true, alive = true;
+            auto next_at = r.first_at;
+            const auto write = [&](const std::string& s) { return alive = alive && sink.write(s.data(), s.size()); };
+            const auto on_piece = [&](std::string_view piece) {
+                if (!wait_until(next_at)) return alive = false;
+                next_at = Clock::now() + std::chrono::microseconds(static_cast<long long>(r.per_token_ms * 1000));
+                if (r.fault.cut_after >= 0 && chunks >= r.fault.cut_after) return alive = false;
+                const std::string text(piece);
+                generated += text;
+                if (r.fault.garbage && chunks == 1) write("data: {\"choices\": [ this is not json\n\n");
+                write(chunk_json(r.chat, r.id, r.created, r.model, &text, nullptr, first));
+                first = false;
+                ++chunks;
+                return alive;
+            };
+            std::string finish = "stop";
+            const Status st = (*shared_slot)->continuator->generate(r.task, on_piece, &finish);
+            // A cut fault, or the server stopping: drop the connection, no [DONE].
+            if (r.fault.cut_after >= 0 || stopping_) return false;
+            if (!st.ok()) {
+                json e = {{"error", {{"message", st.error()}, {"type", "server_error"}}}};
+                write("data: " + e.dump() + "\n\n");
+            } else if (alive) {
+                if (!wait_until(next_at)) return false;
+                write(chunk_json(r.chat, r.id, r.created, r.model, nullptr, finish.c_str(), first));
+                if (r.include_usage) {  // OpenAI's shape: no choices, the usage of the whole answer
+                    const json u = {{"id", r.id},
+                                    {"object", r.chat ? "chat.completion.chunk" : "text_completion"},
+                                    {"created", r.created},
+                                    {"model", r.model},
+                                    {"choices", json::array()},
+                                    {"usage", r.usage(generated)}};
+                    write("data: " + u.dump() + "\n\n");
+                }
+            }
+            write("data: [DONE]\n\n");
+            sink.done();
+            return true;
+        },
+        [this, shared_slot](bool) { release(std::move(*shared_slot)); });
 }
 
 Status CloudServer::bind() {

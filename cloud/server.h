@@ -29,7 +29,9 @@
 
 namespace httplib {
 class Server;
-}
+struct Request;
+struct Response;
+}  // namespace httplib
 
 namespace headstart {
 
@@ -76,6 +78,12 @@ public:
 
 private:
     struct Slot;
+    struct Reply;
+    // POST /v1/chat/completions (chat) or /v1/completions: parse_completion_request(), a fault if a
+    // test asked for one, a slot, the injected latency; then the answer whole or streamed.
+    void complete(const httplib::Request& req, httplib::Response& res, bool chat);
+    void answer_whole(const Reply& reply, std::unique_ptr<Slot> slot, httplib::Response& res);
+    void answer_streamed(std::shared_ptr<const Reply> reply, std::unique_ptr<Slot> slot, httplib::Response& res);
     std::unique_ptr<Slot> acquire();  // nullptr when busy past the queue timeout
     void release(std::unique_ptr<Slot> slot);
     void routes();

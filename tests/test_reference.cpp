@@ -2,9 +2,9 @@
 // with its threshold, the verdict from how the opener agrees with the reference, joins without
 // defects, the honest fallback, determinism, and the whole thing streamed by a real server under a
 // latency profile.
-#include <catch2/catch.hpp>
 #include <unistd.h>
 #include <zlib.h>
+#include <catch2/catch.hpp>
 
 #include <cstdio>
 #include <fstream>
@@ -74,7 +74,14 @@ Generated generate(const ContinuationTask& task) {
     o.count_tokens = [](std::string_view) { return 1; };  // a token a piece: the budget in words
     auto c = make_reference_continuator(test_corpus(), o);
     Generated g;
-    const Status st = c->generate(task, [&](std::string_view p) { g.pieces.emplace_back(p); g.text += p; return true; }, &g.finish);
+    const Status st = c->generate(
+        task,
+        [&](std::string_view p) {
+            g.pieces.emplace_back(p);
+            g.text += p;
+            return true;
+        },
+        &g.finish);
     REQUIRE(st.ok());
     return g;
 }
@@ -91,7 +98,8 @@ ContinuationTask task(const std::string& question, const std::string& opener, co
 
 }  // namespace
 
-TEST_CASE("reference: the opener that is the reference's start is continued mid-sentence, without defects", "[reference]") {
+TEST_CASE("reference: the opener that is the reference's start is continued mid-sentence, without defects",
+          "[reference]") {
     const ReferencePlan p = plan_reference_continuation(kQuantumQ, "Quantum computing is a", kQuantumA);
     CHECK(p.verdict == Verdict::Continue);
     CHECK(p.text.rfind(" fascinating and complex field", 0) == 0);
@@ -100,7 +108,8 @@ TEST_CASE("reference: the opener that is the reference's start is continued mid-
     CHECK(d.total() == 0);
 }
 
-TEST_CASE("reference: an opener at a later sentence start continues there; the punctuation is not doubled", "[reference]") {
+TEST_CASE("reference: an opener at a later sentence start continues there; the punctuation is not doubled",
+          "[reference]") {
     ReferencePlan p = plan_reference_continuation(kQuantumQ, "Classical computers use bits,", kQuantumA);
     CHECK(p.verdict == Verdict::Continue);
     CHECK(p.text.rfind(" which are either 0 or 1.", 0) == 0);
@@ -172,7 +181,8 @@ TEST_CASE("reference continuator: below the threshold it says it has no answer, 
     CHECK(g.text == std::string("[[rewrite]]") + kNoReferenceAnswer);
 }
 
-TEST_CASE("reference continuator: deterministic, word by word, forced paths, the length budget and stop", "[reference]") {
+TEST_CASE("reference continuator: deterministic, word by word, forced paths, the length budget and stop",
+          "[reference]") {
     const Generated a = generate(task(kQuantumQ, "Quantum computing is a"));
     const Generated b = generate(task(kQuantumQ, "Quantum computing is a"));
     CHECK(a.text == b.text);
@@ -203,11 +213,14 @@ TEST_CASE("reference continuator: streamed by headstart-cloud under a latency pr
     CloudServerOptions o = test_server_options();
     latency_profile("wifi", &o.latency);
     auto corpus = test_corpus();
-    CloudFixture cloud(o, [corpus]() -> Result<std::unique_ptr<Continuator>> { return make_reference_continuator(corpus); });
-    const json body = {{"stream", true},
-                       {"messages", json::array({{{"role", "system"}, {"content", "Start with [[continue]], [[pivot]] or [[rewrite]]."}},
-                                                 {{"role", "user"}, {"content", kQuantumQ}},
-                                                 {{"role", "assistant"}, {"content", "Quantum computing is a"}}})}};
+    CloudFixture cloud(
+        o, [corpus]() -> Result<std::unique_ptr<Continuator>> { return make_reference_continuator(corpus); });
+    const json body = {
+        {"stream", true},
+        {"messages",
+         json::array({{{"role", "system"}, {"content", "Start with [[continue]], [[pivot]] or [[rewrite]]."}},
+                      {{"role", "user"}, {"content", kQuantumQ}},
+                      {{"role", "assistant"}, {"content", "Quantum computing is a"}}})}};
     const StreamedResponse r = post_streamed(cloud, "/v1/chat/completions", body.dump());
     REQUIRE(r.status == 200);
     CHECK(r.completed);
