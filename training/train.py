@@ -262,6 +262,21 @@ def plot_loss(log_path, out_png):
 def train(a, log=print):
     torch.set_num_threads(a.threads)
     device = a.device if a.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
+    is_cuda = device.startswith("cuda")
+    # Under torchrun (WORLD_SIZE > 1): DDP, one process per GPU (nccl) or per CPU worker (gloo). Every
+    # rank draws its own rows of each step; rank 0 alone logs, evaluates into the files and saves.
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0")) if world > 1 else 0
+    if world > 1:
+        import torch.distributed as dist
+        dist.init_process_group("nccl" if is_cuda else "gloo")
+        if is_cuda:
+            local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+            torch.cuda.set_device(local_rank)
+            device = f"cuda:{local_rank}"
+        if rank != 0:
+            log = lambda *args, **kwargs: None  # noqa: E731
+    main_rank = rank == 0
     os.makedirs(a.out, exist_ok=True)
     manifest_path = os.path.join(a.data, "manifest.json")
     if not os.path.exists(manifest_path):
@@ -270,9 +285,10 @@ def train(a, log=print):
     tok_path = a.tokenizer or manifest["tokenizer"]
     tok = Tokenizer.load(tok_path)
     run_tok = os.path.join(a.out, "tokenizer.json")
-    if os.path.abspath(tok_path) != os.path.abspath(run_tok):
+    if main_rank and os.path.abspath(tok_path) != os.path.abspath(run_tok):
         shutil.copyfile(tok_path, run_tok)
-    shutil.copyfile(manifest_path, os.path.join(a.out, "data_manifest.json"))
+    if main_rank:
+        shutil.copyfile(manifest_path, os.path.join(a.out, "data_manifest.json"))
 
     cfg = ModelConfig.load(a.config)
     if cfg.vocab_size != tok.vocab_size:
@@ -308,21 +324,21 @@ def train(a, log=print):
     no_decay = [p for p in model.parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=a.lr, betas=(0.9, 0.95),
-                            eps=1e-8, **({"fused": True} if device == "cuda" and "fused" in
+                            eps=1e-8, **({"fused": True} if is_cuda and "fused" in
                                          torch.optim.AdamW.__init__.__code__.co_varnames else {}))
     if a.precision == "auto":
-        use_bf16 = torch.cuda.is_bf16_supported() if device == "cuda" else cpu_has_bf16()
+        use_bf16 = torch.cuda.is_bf16_supported() if is_cuda else cpu_has_bf16()
     else:
         use_bf16 = a.precision == "bf16"
     precision = "bf16" if use_bf16 else "fp32"
-    if device == "cuda":
+    if is_cuda:
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
 
     def autocast():
         """bf16 autocast of the matmuls; master weights, optimizer and loss stay fp32."""
         if use_bf16:
-            return torch.autocast("cuda" if device == "cuda" else "cpu", dtype=torch.bfloat16)
+            return torch.autocast("cuda" if is_cuda else "cpu", dtype=torch.bfloat16)
         return torch.autocast("cpu", enabled=False)
 
     ckpt_path = os.path.join(a.out, "ckpt.pt")
@@ -341,7 +357,7 @@ def train(a, log=print):
         history, segment = ck.get("history", []), ck.get("segment", segment)
         log(f"resumed from {ckpt_path} at step {step}")
     else:
-        if os.path.exists(log_path):
+        if main_rank and os.path.exists(log_path):
             os.remove(log_path)
         if resume_pt and os.path.exists(resume_pt):
             rp = torch.load(resume_pt, map_location="cpu")
@@ -354,7 +370,7 @@ def train(a, log=print):
             history = rp.get("segments", [])
             segment["segment"] = len(history) + 1
             old_log = os.path.join(a.resume, "log.csv")
-            if os.path.exists(old_log):  # the earlier segments' rows, in this version's column order
+            if main_rank and os.path.exists(old_log):  # the earlier segments' rows, in this version's column order
                 with open(old_log, newline="") as f_in, open(log_path, "w", newline="") as f_out:
                     wr = csv.writer(f_out)
                     wr.writerow(LOG_FIELDS)
@@ -363,14 +379,19 @@ def train(a, log=print):
             log(f"segment {segment['segment']}: weights from {resume_pt} "
                 f"({sum(int(h['tokens']) for h in history):,} tokens over {len(history)} segments); "
                 f"optimizer restarts with a {a.sft_warmup}-step warm-up")
-    if not os.path.exists(log_path):
+    if main_rank and not os.path.exists(log_path):
         with open(log_path, "w", newline="") as f:
             csv.writer(f).writerow(LOG_FIELDS)
 
     train_model = torch.compile(model) if a.compile and hasattr(torch, "compile") else model
+    if world > 1:
+        train_model = torch.nn.parallel.DistributedDataParallel(
+            train_model, device_ids=[torch.cuda.current_device()] if is_cuda else None)
     total_steps = a.pretrain_steps + a.sft_steps
-    tokens_per_step = a.batch_size * a.grad_accum * seq_len
+    tokens_per_step = a.batch_size * a.grad_accum * seq_len * world
     where = (f"cpu, {a.threads} threads" if device == "cpu" else device) + f", {precision}"
+    if world > 1:
+        where += f", DDP x {world}"
     log(f"model {cfg.name}: {model.num_parameters():,} parameters, vocab {cfg.vocab_size}, device {where}")
     log(f"data: pretrain {pre_train.tokens:,} train / {pre_val.tokens:,} val tokens; "
         f"sft {sft_train.tokens:,} train / {sft_val.tokens:,} val tokens")
@@ -406,7 +427,7 @@ def train(a, log=print):
 
     def save_resume_point():
         """The compact, committed resume point: bf16 weights + the segment history (no optimizer)."""
-        if not a.resume:
+        if not a.resume or not main_rank:
             return
         os.makedirs(a.resume, exist_ok=True)
         segs = history + [dict(segment)]
@@ -423,6 +444,8 @@ def train(a, log=print):
         plot_loss(log_path, os.path.join(a.resume, "loss.png"))
 
     def write_log(row):
+        if not main_rank:
+            return
         row = dict(row, segment=segment["segment"])
         with open(log_path, "a", newline="") as f:
             csv.writer(f).writerow([row.get(k, "") for k in LOG_FIELDS])
@@ -453,7 +476,8 @@ def train(a, log=print):
                 g["lr"] = lr
             t0 = time.time()
             # segment 1 keeps the stream a one-segment run always had (the test fixtures depend on it)
-            rng = np.random.default_rng([a.seed, step] if segment["segment"] == 1 else [a.seed, segment["segment"], step])
+            seed = [a.seed, step] if segment["segment"] == 1 else [a.seed, segment["segment"], step]
+            rng = np.random.default_rng(seed + ([rank] if world > 1 else []))
             loss_sum = 0.0
             for _ in range(a.grad_accum):
                 if phase == "sft" and opener_train:
@@ -470,9 +494,13 @@ def train(a, log=print):
             torch.nn.utils.clip_grad_norm_(model.parameters(), a.grad_clip)
             opt.step()
             opt.zero_grad(set_to_none=True)
-            if device == "cuda":
+            if is_cuda:
                 torch.cuda.synchronize()
             dt = time.time() - t0
+            if world > 1:  # rank 0's clock for all: the same evals, saves and end of a timed segment
+                t = torch.tensor([dt], dtype=torch.float64, device=device if is_cuda else "cpu")
+                dist.broadcast(t, 0)
+                dt = float(t.item())
             step += 1
             elapsed += dt
             tokens_seen += tokens_per_step
@@ -490,20 +518,26 @@ def train(a, log=print):
                 run_eval()
             if (a.save_every and step % a.save_every == 0) or boundary:
                 update_segment(sum(r[2] for r in recent) / len(recent))
-                save_checkpoint(ckpt_path, state())
+                if main_rank:
+                    save_checkpoint(ckpt_path, state())
                 save_resume_point()
     except KeyboardInterrupt:
         log(f"interrupted at step {step}: saving {ckpt_path} (rerun the same command to resume)")
         update_segment(sum(r[2] for r in recent) / len(recent) if recent else None)
-        save_checkpoint(ckpt_path, state())
+        if main_rank:
+            save_checkpoint(ckpt_path, state())
         save_resume_point()
         raise SystemExit(130)
 
+    if world > 1:
+        dist.destroy_process_group()
+        if not main_rank:
+            return model, {}
     if not os.path.exists(ckpt_path):
         save_checkpoint(ckpt_path, state())
     summary = {"config": cfg.to_dict(), "parameters": model.num_parameters(), "steps": step,
                "phase_steps": {"pretrain": min(step, a.pretrain_steps), "sft": max(0, step - a.pretrain_steps)},
-               "tokens_seen": tokens_seen, "train_seconds": round(elapsed, 1), "device": device,
+               "tokens_seen": tokens_seen, "train_seconds": round(elapsed, 1), "device": device, "world_size": world,
                "heldout": heldout, "data_sources": manifest.get("sources", []), "seq_len": seq_len,
                "precision": precision, "segments": history + [dict(segment)] if a.resume else []}
     with open(os.path.join(a.out, "summary.json"), "w", encoding="utf-8") as f:
