@@ -101,8 +101,11 @@ std::string budgeted(std::string_view text, int max_tokens, const std::function<
     if (fits == 0) return "";
     size_t end = spans[fits - 1].end;
     for (size_t i = fits; i-- > fits / 2;) {
-        const char last = text[spans[i].end - 1];
-        if (last == '.' || last == '!' || last == '?' || last == ':') {
+        const std::string_view word = text.substr(spans[i].begin, spans[i].end - spans[i].begin);
+        const char last = word.back();
+        const bool letters =
+            std::any_of(word.begin(), word.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); });
+        if ((last == '.' || last == '!' || last == '?' || last == ':') && letters) {  // not a list's "1."
             end = spans[i].end;
             break;
         }

@@ -30,6 +30,10 @@ const char* kSkyQ = "Why is the sky blue?";
 const char* kSkyA =
     "The sky appears blue because of Rayleigh scattering. Sunlight is made of many colours, and the short blue "
     "wavelengths are scattered by the gases of the atmosphere much more than red ones.";
+const char* kRunQ = "How do I start running?";
+const char* kRunA =
+    "Start slowly and build up over weeks. Here is a plan:\n\n1. Walk and jog for twenty minutes three times a week.\n"
+    "2. Add five minutes each week.";
 const char* kHabitQ = "What is the best way to form a new habit?";
 const char* kHabitA =
     "Forming a new habit takes patience. Start small, attach the habit to something you already do every day, "
@@ -50,7 +54,8 @@ std::string write_gz(const std::string& name, const std::string& text) {
 
 std::string corpus_text() {
     std::string out;
-    for (auto [q, a] : {std::pair{kQuantumQ, kQuantumA}, std::pair{kSkyQ, kSkyA}, std::pair{kHabitQ, kHabitA}})
+    for (auto [q, a] : {std::pair{kQuantumQ, kQuantumA}, std::pair{kSkyQ, kSkyA}, std::pair{kHabitQ, kHabitA},
+                        std::pair{kRunQ, kRunA}})
         out += json({{"q", q}, {"a", a}, {"src", "test"}}).dump() + "\n";
     return out;
 }
@@ -145,7 +150,7 @@ TEST_CASE("reference: a generic opener is followed by the whole reference; no op
 
 TEST_CASE("reference corpus: exact and close questions are found, unrelated ones are not", "[reference]") {
     auto corpus = test_corpus();
-    CHECK(corpus->size() == 3);
+    CHECK(corpus->size() == 4);
     auto r = corpus->lookup(kSkyQ);
     REQUIRE(r);
     CHECK(r->score == Approx(1.0));
@@ -198,6 +203,26 @@ TEST_CASE("reference continuator: deterministic, word by word, forced paths, the
     const Generated cut = generate(t);
     CHECK(cut.finish == "length");
     CHECK(cut.text == "[[continue]] fascinating and complex field, but I'll break down the basics for you.");
+
+    // A list's "1." is no sentence end to cut back to.
+    ReferenceContinuatorOptions o;
+    o.count_tokens = [](std::string_view) { return 1; };
+    auto lister = make_reference_continuator(test_corpus(), o);
+    ContinuationTask list_task = task(kRunQ, "");
+    list_task.system.clear();
+    list_task.max_tokens = 13;  // up to "… plan: 1. Walk"
+    std::string listed, finish;
+    REQUIRE(lister
+                ->generate(
+                    list_task,
+                    [&](std::string_view p) {
+                        listed += p;
+                        return true;
+                    },
+                    &finish)
+                .ok());
+    CHECK(listed == "Start slowly and build up over weeks. Here is a plan:");
+    CHECK(finish == "length");
 
     t.max_tokens = 200;
     t.stop = {"Classical"};
