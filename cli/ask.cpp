@@ -49,14 +49,6 @@ struct AskOptions {
     TurnRunOptions run;
 };
 
-bool number(const char* s, double lo, double hi, double* out) {
-    char* end = nullptr;
-    const double v = std::strtod(s, &end);
-    if (end == s || *end || !(v >= lo && v <= hi)) return false;
-    *out = v;
-    return true;
-}
-
 std::string parse_ask(int argc, char** argv, AskOptions* o) {
     for (int i = 0; i < argc; ++i) {
         const std::string a = argv[i];
@@ -87,7 +79,7 @@ std::string parse_ask(int argc, char** argv, AskOptions* o) {
         if (a == "--model") o->model = v;
         else if (a == "--tokenizer") o->tokenizer = v;
         else if (a == "--threads") {
-            if (!number(v, 1, 64, &n)) return "bad --threads";
+            if (!parse_number(v, 1, 64, &n)) return "bad --threads";
             o->threads = static_cast<int>(n);
         } else if (a == "--cloud") o->run.endpoint.base_url = v;
         else if (a == "--cloud-model") o->run.endpoint.model = o->turn.handoff.model = v;
@@ -110,31 +102,31 @@ std::string parse_ask(int argc, char** argv, AskOptions* o) {
             else if (s == "continue" || s == "pivot" || s == "rewrite") o->turn.forced_verdict = s;
             else return "--verdict is auto, continue, pivot or rewrite";
         } else if (a == "--min-words") {
-            if (!number(v, 1, 32, &n)) return "bad --min-words";
+            if (!parse_number(v, 1, 32, &n)) return "bad --min-words";
             o->turn.opener.min_words = static_cast<int>(n);
         } else if (a == "--max-words") {
-            if (!number(v, 1, 32, &n)) return "bad --max-words";
+            if (!parse_number(v, 1, 32, &n)) return "bad --max-words";
             o->turn.opener.max_words = static_cast<int>(n);
         } else if (a == "--latency-ms") {
-            if (!number(v, 0, 60000, &n)) return "bad --latency-ms";
+            if (!parse_number(v, 0, 60000, &n)) return "bad --latency-ms";
             o->turn.opener.expected_cloud_latency_ms = n;
         } else if (a == "--wpm") {
-            if (!number(v, 30, 2000, &n)) return "bad --wpm (30..2000)";
+            if (!parse_number(v, 30, 2000, &n)) return "bad --wpm (30..2000)";
             o->turn.presenter.words_per_minute = o->turn.opener.words_per_minute = n;
         } else if (a == "--temperature") {
-            if (!number(v, 0, 2, &n)) return "bad --temperature";
+            if (!parse_number(v, 0, 2, &n)) return "bad --temperature";
             o->turn.sampler.temperature = static_cast<float>(n);
         } else if (a == "--top-k") {
-            if (!number(v, 0, 100000, &n)) return "bad --top-k";
+            if (!parse_number(v, 0, 100000, &n)) return "bad --top-k";
             o->turn.sampler.top_k = static_cast<int>(n);
         } else if (a == "--top-p") {
-            if (!number(v, 0.001, 1, &n)) return "bad --top-p";
+            if (!parse_number(v, 0.001, 1, &n)) return "bad --top-p";
             o->turn.sampler.top_p = static_cast<float>(n);
         } else if (a == "--seed") {
-            if (!number(v, 0, 1e18, &n)) return "bad --seed";
+            if (!parse_number(v, 0, 1e18, &n)) return "bad --seed";
             o->turn.sampler.seed = static_cast<std::uint64_t>(n);
         } else if (a == "--deadline-ms") {
-            if (!number(v, 100, 600000, &n)) return "bad --deadline-ms";
+            if (!parse_number(v, 100, 600000, &n)) return "bad --deadline-ms";
             o->run.idle_timeout_ms = static_cast<int>(n);
         } else return "unknown option " + a;
     }

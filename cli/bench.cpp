@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/commands.h"
 #include "core/bench_prompts.h"
 #include "core/prompt_cache.h"
 #include "core/tokenizer.h"
@@ -170,15 +171,6 @@ struct Ahead {
         return j;
     }
 };
-
-std::vector<std::string> split_list(const std::string& s) {
-    std::vector<std::string> out;
-    std::stringstream ss(s);
-    std::string item;
-    while (std::getline(ss, item, ','))
-        if (!item.empty()) out.push_back(item);
-    return out;
-}
 
 }  // namespace
 

@@ -72,22 +72,6 @@ int usage(const std::string& why) {
     return 2;
 }
 
-std::vector<std::string> split_list(const std::string& s) {
-    std::vector<std::string> out;
-    std::stringstream in(s);
-    for (std::string item; std::getline(in, item, ',');)
-        if (!item.empty()) out.push_back(item);
-    return out;
-}
-
-bool number(const char* s, double lo, double hi, double* out) {
-    char* end = nullptr;
-    const double v = std::strtod(s, &end);
-    if (end == s || *end || !(v >= lo && v <= hi)) return false;
-    *out = v;
-    return true;
-}
-
 std::string parse_options(int argc, char** argv, EvalOptions* o) {
     std::string judge_model;
     for (int i = 1; i < argc; ++i) {
@@ -99,7 +83,7 @@ std::string parse_options(int argc, char** argv, EvalOptions* o) {
         if (i + 1 >= argc) return "missing value for " + a;
         const std::string v = argv[++i];
         double n = 0;
-        const auto num = [&](double lo, double hi) { return number(v.c_str(), lo, hi, &n); };
+        const auto num = [&](double lo, double hi) { return parse_number(v.c_str(), lo, hi, &n); };
         if (a == "--models") o->models = split_list(v);
         else if (a == "--prompts") o->prompt_files = split_list(v);
         else if (a == "--profiles") o->profiles = split_list(v);
