@@ -15,13 +15,14 @@
 //   node web/tests/e2e.mjs --dist build/wasm/web --out build/wasm/screenshots \
 //        --cloud build/native/cloud/headstart-cloud --fixtures build/native/fixtures
 import { createRequire } from 'node:module';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '../serve.mjs';
+import { startCloudProcess } from './cloud_process.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -49,21 +50,9 @@ const deadPort = () => new Promise((resolve) => {
 function startCloud() {
   for (const f of [cloudBin, path.join(fixtures, 'tiny.onnx'), path.join(fixtures, 'tokenizer.json')])
     if (!fs.existsSync(f)) throw new Error(`missing ${f}: build the native preset first (cmake --build --preset native)`);
-  const proc = spawn(cloudBin, ['--port', '0', '--model', path.join(fixtures, 'tiny.onnx'),
+  return startCloudProcess(cloudBin, ['--port', '0', '--model', path.join(fixtures, 'tiny.onnx'),
     '--tokenizer', path.join(fixtures, 'tokenizer.json'), '--web', dist, '--allow-faults',
-    '--first-token-ms', '250', '--jitter-ms', '0', '--per-token-ms', '15'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`headstart-cloud did not start:\n${log}`)), 20000);
-    const onData = (d) => {
-      log += d;
-      const m = /headstart-cloud: (http:\/\/[^/\s]+)\//.exec(log);
-      if (m) { clearTimeout(timer); resolve({ proc, url: m[1], log: () => log }); }
-    };
-    proc.stdout.on('data', onData);
-    proc.stderr.on('data', onData);
-    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`headstart-cloud exited (${code}):\n${log}`)); });
-  });
+    '--first-token-ms', '250', '--jitter-ms', '0', '--per-token-ms', '15'], 20000);
 }
 
 // The turn as the app's state reports it (ui/state.h): somewhere in the state is the driver's

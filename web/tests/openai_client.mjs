@@ -5,10 +5,10 @@
 //   NODE_PATH=.deps/web/node_modules node web/tests/openai_client.mjs \
 //     --cloud build/native/cloud/headstart-cloud --references assets/reference/answers.jsonl.gz
 import { createRequire } from 'node:module';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startCloudProcess } from './cloud_process.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -25,20 +25,8 @@ let failures = 0, passes = 0;
 const check = (ok, what) => { console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`); ok ? passes++ : failures++; return ok; };
 
 function startCloud() {
-  const proc = spawn(cloudBin, ['--port', '0', '--continuator', 'reference', '--references', references,
-    '--first-token-ms', '50', '--jitter-ms', '0', '--per-token-ms', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`headstart-cloud did not start:\n${log}`)), 30000);
-    const onData = (d) => {
-      log += d;
-      const m = /headstart-cloud: (http:\/\/[^/\s]+)\//.exec(log);
-      if (m) { clearTimeout(timer); resolve({ proc, url: m[1] }); }
-    };
-    proc.stdout.on('data', onData);
-    proc.stderr.on('data', onData);
-    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`headstart-cloud exited (${code}):\n${log}`)); });
-  });
+  return startCloudProcess(cloudBin, ['--port', '0', '--continuator', 'reference', '--references', references,
+    '--first-token-ms', '50', '--jitter-ms', '0', '--per-token-ms', '2']);
 }
 
 const cloud = await startCloud();
