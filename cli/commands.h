@@ -5,18 +5,14 @@
 #include <string>
 #include <vector>
 
+#include "core/options.h"  // split_list(), parse_number(): every command parses its values the same way
+
 namespace headstart {
 
 int ask_main(int argc, char** argv);    // cli/ask.cpp
 int bench_main(int argc, char** argv);  // cli/bench.cpp
 int eval_main(int argc, char** argv);   // cli/eval.cpp
 int serve_main(int argc, char** argv);  // cli/serve.cpp
-
-// The option values every command parses the same way (cli/main.cpp).
-// "a,b,,c" -> {"a", "b", "c"}
-std::vector<std::string> split_list(const std::string& s);
-// The whole string as a number (strtod) in [lo, hi]; NaN and trailing characters are rejected.
-bool parse_number(const char* s, double lo, double hi, double* out);
 
 }  // namespace headstart
 

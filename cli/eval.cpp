@@ -7,12 +7,13 @@
 //   summary.md (eval_report.cpp)
 //
 //   headstart eval --prompts assets/prompts/smoke.jsonl --models a.onnx,b.onnx --cloud URL
-//                  [--profiles wifi,lte] [--baselines canned,cloud-only] [--judge URL --judge-model M]
+//                  [--profiles wifi,lte] [--baselines canned,cloud-only,oracle] [--judge URL --judge-model M]
 //                  [--heldout texts.jsonl] [--study trials.jsonl|study.sqlite] [--out DIR]
 //
 // Systems: every --models entry (a μLM or any Optimum-layout ONNX causal LM; its tokenizer.json is
 // looked for beside it, then one folder up, then --tokenizer), plus the baselines "canned"
-// ("Sure —" + cloud) and "cloud-only". Each system answers every prompt under every latency
+// ("Sure —" + cloud), "cloud-only" and "oracle" (the reference answer's first 4-8 words as the opener,
+// the profile's word budget: the upper bound of an opener; prompts without a reference are skipped). Each system answers every prompt under every latency
 // profile (TurnConfig::latency_profile, headstart-cloud's per-request "headstart_latency"); the
 // opener policy is told the profile's expected first-token time, as the app would be.
 //
@@ -24,7 +25,8 @@
 //   summary.json   per system: opener latency percentiles, held-out perplexity, distinct-n,
 //                  on-topic share, correction paths, join defects, judge; per profile: cloud
 //                  TTFT, first word shown, masked latency, stall
-//   summary.md     the same as tables
+//                  summary.json's "sets": the same figures per prompt set (per --prompts file)
+//   summary.md     the same as tables, then one table per prompt set
 //
 // Other options:
 //   --tokenizer F        tokenizer when none lies beside a model (the canned / cloud-only baselines
@@ -36,6 +38,8 @@
 //                        card's context_length, else 2048)
 //   --temperature T      the μLM's sampling temperature (default: the app's; 0 = greedy openers)
 //   --limit N            first N prompts of each set; --jobs N turns at once (1); --seed S (7)
+//   --model-slots N      μLM sessions per system the jobs share (1): a turn holds one from its prefill to
+//                        its handoff, then waits on the cloud without it, so many jobs need few sessions
 //   --threads N          ORT threads per μLM (1); --wpm N presenter pace (200); --deadline-ms MS
 //   --quiet              no per-turn progress lines
 #include <chrono>
@@ -64,9 +68,10 @@ int usage(const std::string& why) {
         stderr,
         "headstart eval: %s\n"
         "usage: headstart eval [--prompts F.jsonl,...] [--models A.onnx,B.onnx] [--tokenizer F]\n"
-        "                      [--baselines canned,cloud-only|none] [--cloud URL] [--profiles wifi,lte,...]\n"
+        "                      [--baselines canned,cloud-only,oracle|none] [--cloud URL] [--profiles wifi,lte,...]\n"
         "                      [--judge URL --judge-model M] [--heldout F.jsonl] [--study F] [--out DIR]\n"
-        "                      [--limit N] [--jobs N] [--seed S] [--temperature T] [--mode chat|prefill] [--max-tokens N] [--quiet]\n"
+        "                      [--limit N] [--jobs N] [--model-slots N] [--seed S] [--temperature T] [--mode chat|prefill]\n"
+        "                      [--max-tokens N] [--quiet]\n"
         "(every option: the top of cli/eval.cpp)\n",
         why.c_str());
     return 2;
@@ -113,8 +118,11 @@ std::string parse_options(int argc, char** argv, EvalOptions* o) {
             if (!num(1, 1e7)) return "bad --limit";
             o->limit = static_cast<int>(n);
         } else if (a == "--jobs") {
-            if (!num(1, 64)) return "bad --jobs (1..64)";
+            if (!num(1, 512)) return "bad --jobs (1..512)";
             o->jobs = static_cast<int>(n);
+        } else if (a == "--model-slots") {
+            if (!num(1, 64)) return "bad --model-slots (1..64)";
+            o->model_slots = static_cast<int>(n);
         } else if (a == "--threads") {
             if (!num(1, 64)) return "bad --threads";
             o->threads = static_cast<int>(n);
@@ -139,7 +147,8 @@ std::string parse_options(int argc, char** argv, EvalOptions* o) {
         } else return "unknown option " + a;
     }
     for (const auto& b : o->baselines)
-        if (b != "canned" && b != "cloud-only") return "--baselines takes canned, cloud-only or none";
+        if (b != "canned" && b != "cloud-only" && b != "oracle")
+            return "--baselines takes canned, cloud-only, oracle or none";
     for (const auto& p : o->profiles) {
         LatencyProfile lp;
         if (!latency_profile(p, &lp))
@@ -187,7 +196,7 @@ int eval_main(int argc, char** argv) {
     const auto t_start = std::chrono::steady_clock::now();
 
     // Prompts.
-    std::vector<std::string> set_names;
+    std::vector<std::string>& set_names = run.set_names;
     for (const auto& file : o.prompt_files) {
         auto text = read_file(file);
         if (!text.ok()) {
@@ -206,6 +215,7 @@ int eval_main(int argc, char** argv) {
             EvalPrompt p = (*prompts)[i];
             if (p.category.empty()) p.category = set;
             run.prompts.push_back(std::move(p));
+            run.prompt_set.push_back(set_names.size());
         }
         set_names.push_back(set);
     }
@@ -234,7 +244,7 @@ int eval_main(int argc, char** argv) {
     for (const auto& b : o.baselines) {
         System s;
         s.name = b;
-        s.kind = b == "canned" ? SystemKind::Canned : SystemKind::CloudOnly;
+        s.kind = b == "canned" ? SystemKind::Canned : b == "oracle" ? SystemKind::Oracle : SystemKind::CloudOnly;
         s.tokenizer_path =
             o.tokenizer.empty() ? (run.systems.empty() ? "" : run.systems.front().tokenizer_path) : o.tokenizer;
         run.systems.push_back(s);
@@ -278,12 +288,13 @@ int eval_main(int argc, char** argv) {
     const std::vector<TurnRecord> records = run_turns(run);
     const size_t n_turns = records.size();
     std::ofstream turns_out(o.out + "/turns.jsonl");
-    int errors = 0;
+    int errors = 0, skipped = 0;
     for (size_t p = 0; p < run.profiles.size(); ++p)
         for (size_t s = 0; s < run.systems.size(); ++s)
             for (size_t q = 0; q < run.prompts.size(); ++q) {
                 const TurnRecord& r = records[record_index(run, s, p, q)];
                 if (r.ran) turns_out << r.row.dump() << "\n";
+                else if (r.skipped) ++skipped;
                 else {
                     ++errors;
                     std::fprintf(stderr, "headstart eval: %s / %s: %s\n", run.systems[s].name.c_str(),
@@ -307,12 +318,10 @@ int eval_main(int argc, char** argv) {
                     {"mode", to_string(o.mode)},
                     {"profiles", o.profiles.empty() ? std::vector<std::string>{"server-default"} : o.profiles},
                     {"temperature", o.temperature >= 0 ? json(o.temperature) : json("app default")},
-                    {"turns", static_cast<int>(n_turns) - errors},
+                    {"turns", static_cast<int>(n_turns) - errors - skipped},
+                    {"skipped", skipped},
                     {"errors", errors},
                     {"systems", json::object()}};
-    std::vector<EvalPrompt> with_reference;  // the prompts whose set has a reference answer
-    for (const auto& p : run.prompts)
-        if (!p.reference.empty()) with_reference.push_back(p);
     for (size_t s = 0; s < run.systems.size(); ++s) {
         const System& sys = run.systems[s];
         json sj = system_summary(run, records, s);
@@ -321,7 +330,7 @@ int eval_main(int argc, char** argv) {
             sj["tokenizer"] = sys.tokenizer_path;
             const json card = model_card(sys.model_path);
             if (card.is_object() && card.contains("parameters")) sj["parameters"] = card["parameters"];
-            score_model(run, sys, card, *heldout_texts, with_reference, &sj);
+            score_model(run, sys, card, *heldout_texts, &sj);
         }
         if (auto it = judged.find(s); it != judged.end()) {
             json jj = study_summary_json(it->second.first);
@@ -331,6 +340,23 @@ int eval_main(int argc, char** argv) {
             sj["judge"] = jj;
         }
         summary["systems"][sys.name] = sj;
+    }
+    // The same figures per prompt set (the benchmarks apart).
+    summary["sets"] = json::object();
+    for (size_t set = 0; set < set_names.size(); ++set) {
+        int n = 0, with_ref = 0;
+        for (size_t q = 0; q < run.prompts.size(); ++q)
+            if (run.prompt_set[q] == set) ++n, with_ref += !run.prompts[q].reference.empty();
+        json sets = {{"prompts", n}, {"with_reference", with_ref}, {"systems", json::object()}};
+        for (size_t s = 0; s < run.systems.size(); ++s) {
+            json sj = system_summary(run, records, s, static_cast<int>(set));
+            const json& all = summary["systems"][run.systems[s].name];
+            if (all.contains("reference_opener_sets") && all["reference_opener_sets"].contains(set_names[set]))
+                sj["reference_opener"] = all["reference_opener_sets"][set_names[set]];
+            if (all.contains("parameters")) sj["parameters"] = all["parameters"];
+            sets["systems"][run.systems[s].name] = sj;
+        }
+        summary["sets"][set_names[set]] = sets;
     }
     if (!o.study.empty()) {
         auto trials = load_study(o.study);
@@ -348,7 +374,7 @@ int eval_main(int argc, char** argv) {
     std::ofstream(o.out + "/summary.md") << md;
     if (!o.quiet) std::printf("%s\n", md.c_str());
     std::printf("headstart eval: %d turns (%d errors) -> %s/{turns.jsonl,summary.json,summary.md%s}\n",
-                static_cast<int>(n_turns) - errors, errors, o.out.c_str(), judged.empty() ? "" : ",judge.jsonl");
+                static_cast<int>(n_turns) - errors - skipped, errors, o.out.c_str(), judged.empty() ? "" : ",judge.jsonl");
     return errors ? 1 : 0;
 }
 

@@ -41,8 +41,8 @@ std::string summary_markdown(const json& s) {
           s["cloud"].get<std::string>() + " (" + s["mode"].get<std::string>() + " mode); profiles " +
           s["profiles"].dump() + ". Latencies in ms.\n\n";
     md +=
-        "## Openers\n\n| system | opener ready p50 | p95 | local TTFT p50 | held-out ppl (tokens) | distinct-1 | distinct-2 | on topic | join defects | failed |\n";
-    md += "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+        "## Openers\n\n| system | opener ready p50 | p95 | local TTFT p50 | 4 words p50 | held-out ppl (tokens) | distinct-1 | distinct-2 | on topic | join defects | failed |\n";
+    md += "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
     for (const auto& [name, sys] : s["systems"].items()) {
         const json& lat = sys["opener_latency_ms"];
         std::string ppl = "—";
@@ -52,7 +52,7 @@ std::string summary_markdown(const json& s) {
         const bool has_opener = sys["kind"] != "cloud-only";
         md += "| " + name + " | " + (has_opener ? dist_cell(lat["handoff"], "p50") : "—") + " | " +
               (has_opener ? dist_cell(lat["handoff"], "p95") : "—") + " | " + dist_cell(lat["local_ttft"], "p50") +
-              " | " + ppl + " | " + (has_opener ? fmt(sys["distinct_1"].get<double>(), 3) : "—") + " | " +
+              " | " + dist_cell(lat["time_to_4_words"], "p50") + " | " + ppl + " | " + (has_opener ? fmt(sys["distinct_1"].get<double>(), 3) : "—") + " | " +
               (has_opener ? fmt(sys["distinct_2"].get<double>(), 3) : "—") + " | " +
               (has_opener ? pct(sys["on_topic"]) : "—") + " | " +
               (has_opener ? pct(sys["join_defects"]["turns_with_defects"]) : "—") + " | " +
@@ -92,12 +92,60 @@ std::string summary_markdown(const json& s) {
         "\n## Latency under each profile\n\n| system | profile | cloud TTFT p50 | first word shown p50 | p95 | masked p50 | stall p50 | stall p95 | no stall |\n";
     md += "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
     for (const auto& [name, sys] : s["systems"].items())
-        for (const auto& [profile, p] : sys["profiles"].items())
+        for (const auto& profile_name : s["profiles"]) {
+            const std::string profile = profile_name.get<std::string>();
+            const json& p = sys["profiles"][profile];
             md += "| " + name + " | " + profile + " | " + dist_cell(p["cloud_ttft_ms"], "p50") + " | " +
                   dist_cell(p["perceived_first_word_ms"], "p50") + " | " +
                   dist_cell(p["perceived_first_word_ms"], "p95") + " | " + dist_cell(p["masked_ms"], "p50") + " | " +
                   dist_cell(p["stall_ms"], "p50") + " | " + dist_cell(p["stall_ms"], "p95") + " | " +
                   pct(p["no_stall"]) + " |\n";
+        }
+    if (s.contains("sets") && s["sets"].size() > 1) {
+        md += "\n## Per benchmark\n\nOn topic: the shown opener shares a content word with the question or is generic; "
+              "agreement: content-word F1 of the opener with the reference answer's first 8 words (mean); log-lik: "
+              "the μLM's mean log-likelihood per token of those 8 words; paths: `no-reference` is the offline cloud's honest "
+              "no-answer reply (its corpus has no question close enough), counted apart from the rewrites; cloud knew "
+              "it: the share of answered turns it had a reference for; latencies p50 in ms, one value per profile (" +
+              s["profiles"].dump() + ").\n";
+        for (const auto& [set, st] : s["sets"].items()) {
+            md += "\n### " + set + " (" + std::to_string(st["prompts"].get<int>()) + " prompts, " +
+                  std::to_string(st["with_reference"].get<int>()) + " with a reference)\n\n";
+            md += "| system | on topic | agreement | log-lik | paths | join defects | local TTFT | 4 words | first word "
+                  "shown | masked | stall | cloud knew it |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- "
+                  "| --- |\n";
+            for (const auto& [name, sys] : st["systems"].items()) {
+                if (sys["turns"].get<int>() == 0) continue;  // the oracle on a set without references
+                const bool has_opener = sys["kind"] != "cloud-only";
+                const json& lat = sys["opener_latency_ms"];
+                std::string paths, first, masked, stall;
+                int shown = 0;
+                for (const auto& p : sys["paths"])
+                    if (shown++ < 4)
+                        paths += (paths.empty() ? "" : ", ") + p["label"].get<std::string>() + " " +
+                                 fmt(100 * p["p"].get<double>()) + "%";
+                for (const auto& profile : s["profiles"]) {
+                    const json& p = sys["profiles"][profile.get<std::string>()];
+                    const auto add = [](std::string* cell, const std::string& v) {
+                        *cell += (cell->empty() ? "" : " / ") + v;
+                    };
+                    add(&first, dist_cell(p["perceived_first_word_ms"], "p50"));
+                    add(&masked, dist_cell(p["masked_ms"], "p50"));
+                    add(&stall, dist_cell(p["stall_ms"], "p50"));
+                }
+                const json& ag = sys["agreement_f1"];
+                std::string ll = "—";
+                if (sys.contains("reference_opener") && sys["reference_opener"].contains("mean_log_likelihood"))
+                    ll = fmt(sys["reference_opener"]["mean_log_likelihood"].get<double>(), 2);
+                md += "| " + name + " | " + (has_opener ? pct(sys["on_topic"]) : "—") + " | " +
+                      (has_opener && ag.value("n", 0) > 0 ? fmt(ag["mean"].get<double>(), 2) : "—") + " | " + ll +
+                      " | " + paths + " | " + (has_opener ? pct(sys["join_defects"]["turns_with_defects"]) : "—") +
+                      " | " + dist_cell(lat["local_ttft"], "p50") + " | " + dist_cell(lat["time_to_4_words"], "p50") +
+                      " | " + first + " | " + (has_opener ? masked : "—") + " | " + (has_opener ? stall : "—") + " | " +
+                      pct(sys["cloud_had_reference"]) + " |\n";
+            }
+        }
+    }
     bool judged = false;
     for (const auto& [name, sys] : s["systems"].items()) {
         if (!sys.contains("judge")) continue;
@@ -122,7 +170,13 @@ std::string summary_markdown(const json& s) {
 }
 
 const char* kind_name(SystemKind kind) {
-    return kind == SystemKind::Model ? "mulm" : kind == SystemKind::Canned ? "canned" : "cloud-only";
+    switch (kind) {
+        case SystemKind::Model: return "mulm";
+        case SystemKind::Canned: return "canned";
+        case SystemKind::Oracle: return "oracle";
+        case SystemKind::CloudOnly: break;
+    }
+    return "cloud-only";
 }
 
 Result<std::string> read_file(const std::string& path) {
@@ -153,12 +207,13 @@ json study_summary_json(const StudySummary& s) {
             {"mean_first_word_cloud_only_ms", opt_json(s.mean_first_word_cloud_only_ms)}};
 }
 
-json system_summary(const Run& run, const std::vector<TurnRecord>& records, size_t s) {
+json system_summary(const Run& run, const std::vector<TurnRecord>& records, size_t s, int set) {
     const System& sys = run.systems[s];
-    std::vector<double> ttft, four, handoff, opener_words;
+    std::vector<double> ttft, four, handoff, opener_words, agreement;
     std::vector<std::string> openers, paths;
     std::vector<std::string> mulm_texts;
     int mulm_content_word = 0, mulm_generic = 0;
+    int no_reference = 0, answered_turns = 0;
     int on_topic = 0, generic = 0, content_word = 0, with_opener = 0, failed = 0, defect_turns = 0, judged_seams = 0,
         turns = 0;
     JoinDefects totals;
@@ -167,6 +222,7 @@ json system_summary(const Run& run, const std::vector<TurnRecord>& records, size
         std::vector<double> cloud_ttft, first_word, masked, stall, before;
         int n = 0, pf = 0, no_stall = 0;
         for (size_t q = 0; q < run.prompts.size(); ++q) {
+            if (set >= 0 && run.prompt_set[q] != static_cast<size_t>(set)) continue;
             const TurnRecord& r = records[record_index(run, s, p, q)];
             if (!r.ran) continue;
             ++n;
@@ -187,6 +243,7 @@ json system_summary(const Run& run, const std::vector<TurnRecord>& records, size
                 if (r.topic.on_topic) ++on_topic;
                 if (r.topic.generic) ++generic;
                 if (r.topic.on_topic && !r.topic.generic) ++content_word;
+                if (r.agreement) agreement.push_back(*r.agreement);
                 if (sys.kind == SystemKind::Model) {
                     mulm_texts.push_back(r.mulm_text);
                     if (r.mulm_topic.on_topic && !r.mulm_topic.generic) ++mulm_content_word;
@@ -202,6 +259,8 @@ json system_summary(const Run& run, const std::vector<TurnRecord>& records, size
                 totals.broken_words += r.defects.broken_words;
             }
             if (r.failed) continue;
+            ++answered_turns;
+            if (r.no_reference) ++no_reference;
             if (m.cloud_ttft_ms) cloud_ttft.push_back(*m.cloud_ttft_ms);
             if (m.perceived_first_word_ms) first_word.push_back(*m.perceived_first_word_ms);
             masked.push_back(m.masked_ms);
@@ -239,6 +298,7 @@ json system_summary(const Run& run, const std::vector<TurnRecord>& records, size
                {"on_topic", proportion_json(wilson_interval(on_topic, with_opener))},
                {"on_topic_generic", generic},
                {"shares_content_word", proportion_json(wilson_interval(content_word, with_opener))},
+               {"agreement_f1", distribution_json(summarize_values(agreement))},
                {"mulm_text",
                 sys.kind == SystemKind::Model
                     ? json{{"shares_content_word", proportion_json(wilson_interval(mulm_content_word, with_opener))},
@@ -247,6 +307,7 @@ json system_summary(const Run& run, const std::vector<TurnRecord>& records, size
                            {"distinct_2", distinct_n(mulm_texts, 2)}}
                     : json(nullptr)},
                {"paths", paths_json},
+               {"cloud_had_reference", proportion_json(wilson_interval(answered_turns - no_reference, answered_turns))},
                {"join_defects",
                 {{"turns_judged", judged_seams},
                  {"turns_with_defects", proportion_json(wilson_interval(defect_turns, judged_seams))},

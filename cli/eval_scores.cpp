@@ -108,10 +108,17 @@ Result<std::vector<std::vector<HeldoutSegment>>> load_heldout(const EvalOptions&
 
 void score_model(const Run& run, const System& sys, const json& card,
                  const std::vector<std::vector<HeldoutSegment>>& heldout_texts,
-                 const std::vector<EvalPrompt>& with_reference, json* summary) {
+                 json* summary) {
     const EvalOptions& o = run.options;
     json& sj = *summary;
-    if (heldout_texts.empty() && with_reference.empty()) return;
+    std::vector<std::vector<EvalPrompt>> with_reference(run.set_names.size());  // per set
+    bool any_reference = false;
+    for (size_t q = 0; q < run.prompts.size(); ++q)
+        if (!run.prompts[q].reference.empty()) {
+            with_reference[run.prompt_set[q]].push_back(run.prompts[q]);
+            any_reference = true;
+        }
+    if (heldout_texts.empty() && !any_reference) return;
     OrtModelOptions mo;
     mo.threads = o.threads;
     auto scorer = load_ort_model(sys.model_path, mo);  // one session for both teacher-forced scores
@@ -140,15 +147,26 @@ void score_model(const Run& run, const System& sys, const json& card,
                              {"reply_mean_nll", h.reply.mean_nll()},
                              {"reply_perplexity", h.reply.perplexity()}};
     }
-    if (!with_reference.empty()) {
-        const ReferenceOpenerResult ro = reference_opener_likelihood(**scorer, tok, with_reference, 8);
-        if (!ro.error.empty()) sj["reference_opener"] = {{"error", ro.error}};
-        else
-            sj["reference_opener"] = {{"words", 8},
-                                      {"prompts", ro.prompts},
-                                      {"tokens", ro.acc.tokens},
-                                      {"mean_log_likelihood", -ro.acc.mean_nll()}};
+    if (!any_reference) return;
+    const auto as_json = [](const ReferenceOpenerResult& r) -> json {
+        return {{"words", 8}, {"prompts", r.prompts}, {"tokens", r.acc.tokens}, {"mean_log_likelihood", -r.acc.mean_nll()}};
+    };
+    ReferenceOpenerResult all;
+    json by_set = json::object();
+    for (size_t set = 0; set < with_reference.size(); ++set) {
+        if (with_reference[set].empty()) continue;
+        const ReferenceOpenerResult ro = reference_opener_likelihood(**scorer, tok, with_reference[set], 8);
+        if (!ro.error.empty()) {
+            sj["reference_opener"] = {{"error", ro.error}};
+            return;
+        }
+        by_set[run.set_names[set]] = as_json(ro);
+        all.prompts += ro.prompts;
+        all.acc.tokens += ro.acc.tokens;
+        all.acc.nll_sum += ro.acc.nll_sum;
     }
+    sj["reference_opener"] = as_json(all);
+    sj["reference_opener_sets"] = by_set;
 }
 
 }  // namespace headstart::eval_cli

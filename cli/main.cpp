@@ -14,22 +14,6 @@
 
 using namespace headstart;
 
-std::vector<std::string> headstart::split_list(const std::string& s) {
-    std::vector<std::string> out;
-    std::stringstream in(s);
-    for (std::string item; std::getline(in, item, ',');)
-        if (!item.empty()) out.push_back(item);
-    return out;
-}
-
-bool headstart::parse_number(const char* s, double lo, double hi, double* out) {
-    char* end = nullptr;
-    const double v = std::strtod(s, &end);
-    if (end == s || *end || !(v >= lo && v <= hi)) return false;
-    *out = v;
-    return true;
-}
-
 int cli_usage(const std::string& why) {
     std::fprintf(
         stderr,

@@ -1,13 +1,14 @@
 // cloud/main.cpp — headstart-cloud's command line (`headstart serve` runs it too), see server.h.
 //
-//   headstart-cloud [--host H] [--port P] [--continuator reference|model] [--references FILE]
+//   headstart-cloud [--host H] [--port P] [--continuator reference|model] [--references FILE,...]
 //                   [--min-match F] [--model FILE.onnx] [--tokenizer tokenizer.json]
 //                   [--profile none|wifi|lte|congested|satellite] [--first-token-ms MS]
 //                   [--jitter-ms MS] [--per-token-ms MS] [--concurrency N] [--max-body BYTES]
 //                   [--threads N] [--web DIR] [--name MODEL_ID] [--allow-faults]
 //
 // The continuator: `reference` (cloud/reference_continuator.h: the reference answers of
-// assets/reference/answers.jsonl.gz) or `model` (cloud/model_continuator.h: a μLM, --model or the largest
+// assets/reference/answers.jsonl.gz, or of a comma-separated list of corpora and prompt sets with a
+// "reference" field, the first listed winning ties: what scripts/eval gives it) or `model` (cloud/model_continuator.h: a μLM, --model or the largest
 // trained one). Default: `model` when --model is given, else `reference` when the corpus is there.
 #include <csignal>
 #include <cstdio>
@@ -16,6 +17,7 @@
 #include <string>
 
 #include "cloud/model_continuator.h"
+#include "core/options.h"
 #include "cloud/reference_continuator.h"
 #include "cloud/server.h"
 #include "core/tokenizer.h"
@@ -33,7 +35,7 @@ void on_signal(int) {
 int usage(const std::string& why) {
     std::fprintf(stderr,
                  "headstart-cloud: %s\n"
-                 "usage: headstart-cloud [--host H] [--port P] [--continuator reference|model] [--references FILE]\n"
+                 "usage: headstart-cloud [--host H] [--port P] [--continuator reference|model] [--references FILE,...]\n"
                  "       [--min-match F] [--model FILE.onnx] [--tokenizer FILE]\n"
                  "       [--profile none|wifi|lte|congested|satellite] [--first-token-ms MS] [--jitter-ms MS]\n"
                  "       [--per-token-ms MS] [--concurrency N] [--max-body BYTES] [--threads N] [--web DIR]\n"
@@ -42,13 +44,6 @@ int usage(const std::string& why) {
     return 2;
 }
 
-bool to_number(const char* s, double lo, double hi, double* out) {
-    char* end = nullptr;
-    const double v = std::strtod(s, &end);
-    if (end == s || *end || v < lo || v > hi) return false;
-    *out = v;
-    return true;
-}
 
 }  // namespace
 
@@ -71,7 +66,7 @@ int run(int argc, char** argv) {
         double n = 0;
         if (a == "--host") opt.host = v;
         else if (a == "--port") {
-            if (!to_number(v, 0, 65535, &n)) return usage("bad --port");
+            if (!parse_number(v, 0, 65535, &n)) return usage("bad --port");
             opt.port = static_cast<int>(n);
         } else if (a == "--continuator") {
             continuator = v;
@@ -79,25 +74,25 @@ int run(int argc, char** argv) {
                 return usage("--continuator is reference or model");
         } else if (a == "--references") references = v;
         else if (a == "--min-match") {
-            if (!to_number(v, 0, 1, &ref_options.min_score)) return usage("bad --min-match (0..1)");
+            if (!parse_number(v, 0, 1, &ref_options.min_score)) return usage("bad --min-match (0..1)");
         } else if (a == "--model") model.model_path = v;
         else if (a == "--tokenizer") model.tokenizer_path = v;
         else if (a == "--profile") {
             if (!latency_profile(v, &opt.latency)) return usage(std::string("unknown --profile ") + v);
         } else if (a == "--first-token-ms") {
-            if (!to_number(v, 0, 600000, &first)) return usage("bad --first-token-ms");
+            if (!parse_number(v, 0, 600000, &first)) return usage("bad --first-token-ms");
         } else if (a == "--jitter-ms") {
-            if (!to_number(v, 0, 600000, &jitter)) return usage("bad --jitter-ms");
+            if (!parse_number(v, 0, 600000, &jitter)) return usage("bad --jitter-ms");
         } else if (a == "--per-token-ms") {
-            if (!to_number(v, 0, 60000, &per_token)) return usage("bad --per-token-ms");
+            if (!parse_number(v, 0, 60000, &per_token)) return usage("bad --per-token-ms");
         } else if (a == "--concurrency") {
-            if (!to_number(v, 1, 64, &n)) return usage("bad --concurrency");
+            if (!parse_number(v, 1, 512, &n)) return usage("bad --concurrency (1..512)");
             opt.max_concurrency = static_cast<int>(n);
         } else if (a == "--max-body") {
-            if (!to_number(v, 1024, 64 << 20, &n)) return usage("bad --max-body");
+            if (!parse_number(v, 1024, 64 << 20, &n)) return usage("bad --max-body");
             opt.max_body_bytes = static_cast<size_t>(n);
         } else if (a == "--threads") {
-            if (!to_number(v, 1, 64, &n)) return usage("bad --threads");
+            if (!parse_number(v, 1, 64, &n)) return usage("bad --threads");
             model.threads = static_cast<int>(n);
         } else if (a == "--web") opt.web_dir = v;
         else if (a == "--name") opt.model_name = v;
@@ -116,8 +111,11 @@ int run(int argc, char** argv) {
         opt.latency.name = "custom";
     }
 
+    const std::vector<std::string> ref_files = split_list(references);
     if (continuator.empty())
-        continuator = !model.model_path.empty() || !std::ifstream(references).good() ? "model" : "reference";
+        continuator = !model.model_path.empty() || ref_files.empty() || !std::ifstream(ref_files.front()).good()
+                          ? "model"
+                          : "reference";
     // Tokens ("usage", the reference continuator's max_tokens) in the μLMs' tokenizer when it is there.
     if (auto tok = Tokenizer::load(model.tokenizer_path); tok.ok()) {
         auto shared_tok = std::make_shared<const Tokenizer>(std::move(*tok));
@@ -130,7 +128,7 @@ int run(int argc, char** argv) {
     std::string serving;
     if (continuator == "reference") {
         // Loaded once, shared by every slot; a bad corpus is reported at start, not on the first request.
-        auto corpus = ReferenceCorpus::load(references);
+        auto corpus = ReferenceCorpus::load(ref_files);
         if (!corpus.ok()) {
             std::fprintf(stderr, "headstart-cloud: %s\n", corpus.error().c_str());
             return 1;

@@ -9,9 +9,6 @@
 
 namespace headstart {
 
-const char* const kNoReferenceAnswer =
-    "I don't have an answer to that offline: this stand-in cloud only knows the questions of its reference "
-    "corpus. Point Headstart at a real LLM (the Cloud URL in the app, --cloud URL on the command line) for one.";
 
 namespace {
 
@@ -191,7 +188,7 @@ public:
         ReferencePlan plan;
         if (!ref) {
             plan.verdict = Verdict::Rewrite;
-            plan.text = kNoReferenceAnswer;
+            plan.text = kOfflineNoAnswer;
         } else {
             plan = plan_reference_continuation(task.question, task.opener, ref->answer);
             if (auto forced = verdict_from_name(task.forced_verdict); forced && *forced != plan.verdict) {

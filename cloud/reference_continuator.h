@@ -24,6 +24,7 @@
 
 #include "cloud/reference_corpus.h"
 #include "cloud/server.h"
+#include "core/handoff.h"  // kOfflineNoAnswer: the answer when no reference fits
 #include "core/verdict.h"
 
 namespace headstart {
@@ -36,9 +37,6 @@ struct ReferencePlan {
 
 ReferencePlan plan_reference_continuation(std::string_view question, std::string_view opener,
                                           std::string_view reference);
-
-// The answer when no reference fits: honest, and pointing at a real cloud.
-extern const char* const kNoReferenceAnswer;
 
 struct ReferenceContinuatorOptions {
     double min_score = 0.6;  // ReferenceCorpus::lookup()'s threshold

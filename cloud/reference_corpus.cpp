@@ -36,11 +36,6 @@ Result<std::string> read_gzip(const std::string& path) {
     return out;
 }
 
-std::set<std::string> word_set(std::string_view text) {
-    const auto words = content_words(text);
-    return {words.begin(), words.end()};
-}
-
 // The FTS5 query: the question's words that are not stop words, each quoted, ORed ("" when none).
 // The words themselves, not light_stem()'s stems ("stres", "franc"): the porter tokenizer stems
 // both sides its own way ("studies" meets "study").
@@ -61,30 +56,25 @@ std::string fts_query(std::string_view question) {
 
 }  // namespace
 
-double match_score(std::string_view asked, std::string_view reference_question) {
-    const auto a = word_set(asked), r = word_set(reference_question);
-    if (a.empty() || r.empty()) return 0;
-    size_t shared = 0;
-    for (const auto& w : a) shared += r.count(w);
-    if (shared == 0) return 0;
-    const double recall = static_cast<double>(shared) / static_cast<double>(a.size());
-    const double precision = static_cast<double>(shared) / static_cast<double>(r.size());
-    return 2 * recall * precision / (recall + precision);
+Result<std::unique_ptr<ReferenceCorpus>> ReferenceCorpus::load(const std::string& path) {
+    return load(std::vector<std::string>{path});
 }
 
-Result<std::unique_ptr<ReferenceCorpus>> ReferenceCorpus::load(const std::string& path) {
-    auto text = read_gzip(path);
-    if (!text.ok()) return Error{text.error()};
+Result<std::unique_ptr<ReferenceCorpus>> ReferenceCorpus::load(const std::vector<std::string>& paths) {
+    if (paths.empty()) return Error{"no reference corpus given"};
     sqlite3* db = nullptr;
     if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) !=
         SQLITE_OK) {
         sqlite3_close(db);
         return Error{"cannot open an in-memory SQLite database"};
     }
-    std::unique_ptr<ReferenceCorpus> corpus(new ReferenceCorpus(db, path, 0));
+    std::string joined;
+    for (const auto& p : paths) joined += (joined.empty() ? "" : ",") + p;
+    std::unique_ptr<ReferenceCorpus> corpus(new ReferenceCorpus(db, joined, 0));
     char* err = nullptr;
     if (sqlite3_exec(db,
-                     "CREATE VIRTUAL TABLE refs USING fts5(q, a UNINDEXED, src UNINDEXED, tokenize='porter unicode61');"
+                     "CREATE VIRTUAL TABLE refs USING fts5(q, a UNINDEXED, src UNINDEXED, rank_of_file UNINDEXED, "
+                     "tokenize='porter unicode61');"
                      "BEGIN;",
                      nullptr, nullptr, &err) != SQLITE_OK) {
         std::string why = std::string("SQLite FTS5 is not available: ") + (err ? err : "?");
@@ -92,27 +82,47 @@ Result<std::unique_ptr<ReferenceCorpus>> ReferenceCorpus::load(const std::string
         return Error{why};
     }
     Statement ins;
-    sqlite3_prepare_v2(db, "INSERT INTO refs(q, a, src) VALUES (?, ?, ?)", -1, &ins.s, nullptr);
-    std::istringstream in(*text);
-    size_t line_no = 0, rows = 0;
-    for (std::string line; std::getline(in, line);) {
-        ++line_no;
-        if (line.empty()) continue;
-        const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-        if (!j.is_object() || !j.contains("q") || !j["q"].is_string() || !j.contains("a") || !j["a"].is_string())
-            return Error{path + ":" + std::to_string(line_no) + ": not a {\"q\", \"a\"} record"};
-        const std::string q = j["q"].get<std::string>(), a = j["a"].get<std::string>();
-        const std::string src = j.value("src", std::string());
-        sqlite3_reset(ins.s);
-        sqlite3_bind_text(ins.s, 1, q.c_str(), static_cast<int>(q.size()), SQLITE_TRANSIENT);
-        sqlite3_bind_text(ins.s, 2, a.c_str(), static_cast<int>(a.size()), SQLITE_TRANSIENT);
-        sqlite3_bind_text(ins.s, 3, src.c_str(), static_cast<int>(src.size()), SQLITE_TRANSIENT);
-        if (sqlite3_step(ins.s) != SQLITE_DONE)
-            return Error{std::string("indexing the references: ") + sqlite3_errmsg(db)};
-        ++rows;
+    sqlite3_prepare_v2(db, "INSERT INTO refs(q, a, src, rank_of_file) VALUES (?, ?, ?, ?)", -1, &ins.s, nullptr);
+    size_t rows = 0;
+    for (size_t rank = 0; rank < paths.size(); ++rank) {
+        const std::string& path = paths[rank];
+        auto text = read_gzip(path);
+        if (!text.ok()) return Error{text.error()};
+        std::istringstream in(*text);
+        size_t line_no = 0, file_rows = 0;
+        for (std::string line; std::getline(in, line);) {
+            ++line_no;
+            if (line.empty()) continue;
+            const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+            const auto text_field = [&](const char* key) {
+                return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>()
+                                                                               : std::string();
+            };
+            std::string q = text_field("q"), a = text_field("a"), src = text_field("src");
+            if (q.empty() && a.empty()) {  // a prompt set: {"prompt", "reference"}; rows without one are skipped
+                q = text_field("prompt");
+                if (q.empty())
+                    return Error{path + ":" + std::to_string(line_no) +
+                                 ": neither a {\"q\", \"a\"} record nor a {\"prompt\", \"reference\"} one"};
+                a = text_field("reference");
+                if (a.empty()) continue;
+                src = text_field("id");
+            } else if (q.empty() || a.empty()) {
+                return Error{path + ":" + std::to_string(line_no) + ": not a {\"q\", \"a\"} record"};
+            }
+            sqlite3_reset(ins.s);
+            sqlite3_bind_text(ins.s, 1, q.c_str(), static_cast<int>(q.size()), SQLITE_TRANSIENT);
+            sqlite3_bind_text(ins.s, 2, a.c_str(), static_cast<int>(a.size()), SQLITE_TRANSIENT);
+            sqlite3_bind_text(ins.s, 3, src.c_str(), static_cast<int>(src.size()), SQLITE_TRANSIENT);
+            sqlite3_bind_int(ins.s, 4, static_cast<int>(rank));
+            if (sqlite3_step(ins.s) != SQLITE_DONE)
+                return Error{std::string("indexing the references: ") + sqlite3_errmsg(db)};
+            ++file_rows;
+        }
+        if (file_rows == 0) return Error{"the reference corpus " + path + " holds no answers"};
+        rows += file_rows;
     }
     sqlite3_exec(db, "COMMIT;", nullptr, nullptr, nullptr);
-    if (rows == 0) return Error{"the reference corpus " + path + " holds no answers"};
     corpus->size_ = rows;
     return corpus;
 }
@@ -124,18 +134,24 @@ std::optional<Reference> ReferenceCorpus::lookup(std::string_view question, doub
     if (query.empty()) return std::nullopt;
     std::lock_guard<std::mutex> lock(mutex_);
     Statement st;
-    if (sqlite3_prepare_v2(db_, "SELECT q, a, src FROM refs WHERE refs MATCH ? ORDER BY bm25(refs) LIMIT 20", -1, &st.s,
+    if (sqlite3_prepare_v2(db_, "SELECT q, a, src, rank_of_file FROM refs WHERE refs MATCH ? ORDER BY bm25(refs) LIMIT 20", -1, &st.s,
                            nullptr) != SQLITE_OK)
         return std::nullopt;
     sqlite3_bind_text(st.s, 1, query.c_str(), static_cast<int>(query.size()), SQLITE_TRANSIENT);
     std::optional<Reference> best;
+    int best_rank = 0;
     while (sqlite3_step(st.s) == SQLITE_ROW) {
         Reference r;
         r.question = reinterpret_cast<const char*>(sqlite3_column_text(st.s, 0));
         r.answer = reinterpret_cast<const char*>(sqlite3_column_text(st.s, 1));
         r.source = reinterpret_cast<const char*>(sqlite3_column_text(st.s, 2));
-        r.score = match_score(question, r.question);
-        if (!best || r.score > best->score) best = std::move(r);  // ties: bm25's order
+        r.score = content_word_f1(question, r.question);
+        const int rank = sqlite3_column_int(st.s, 3);
+        // Ties: the file listed first, then bm25's order.
+        if (!best || r.score > best->score || (r.score == best->score && rank < best_rank)) {
+            best = std::move(r);
+            best_rank = rank;
+        }
     }
     if (!best || best->score < min_score) return std::nullopt;
     return best;

@@ -1,12 +1,14 @@
 // cloud/reference_corpus.h — the offline cloud's reference answers (assets/reference/answers.jsonl.gz,
 // scripts/make_reference_corpus.py), searched with SQLite FTS5.
 //
-//   ReferenceCorpus::load(path)   reads the gzip'd JSONL ({"q","a","src"} per line) into an in-memory
-//                                 FTS5 table of the questions; a missing, corrupt or empty file is an Error
+//   ReferenceCorpus::load(paths)  reads JSONL files, gzip'd or plain, into one in-memory FTS5 table of the
+//                                 questions: {"q","a","src"} per line (the corpus), or a prompt set's
+//                                 {"id","prompt","reference"} (rows without a reference are skipped); a
+//                                 missing, corrupt or empty file is an Error. On equal scores the file
+//                                 listed first wins.
 //   lookup(question)              the best reference for a question, or nothing below the threshold
-//   match_score()                 how well two questions agree: the F1 of their content words
 //
-// Retrieval is bm25() over the question's content words (OR), top 20, then re-scored by match_score():
+// Retrieval is bm25() over the question's content words (OR), top 20, then re-scored by content_word_f1() (core/eval_metrics.h):
 // bm25 alone ranks a long question that shares one rare word above a short one that shares all, and its
 // scale depends on the query, so the threshold is on the F1 (1.0 for the same question, ~0.5 for a
 // question that shares half its content words), which means the same thing for every question.
@@ -17,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 
@@ -26,22 +29,21 @@ namespace headstart {
 
 struct Reference {
     std::string question, answer, source;
-    double score = 0;  // match_score() against the asked question
+    double score = 0;  // content_word_f1() against the asked question
 };
-
-double match_score(std::string_view asked, std::string_view reference_question);
 
 class ReferenceCorpus {
 public:
     static Result<std::unique_ptr<ReferenceCorpus>> load(const std::string& path);
+    static Result<std::unique_ptr<ReferenceCorpus>> load(const std::vector<std::string>& paths);
     ~ReferenceCorpus();
     ReferenceCorpus(const ReferenceCorpus&) = delete;
     ReferenceCorpus& operator=(const ReferenceCorpus&) = delete;
 
-    // min_score: the match_score() a reference needs (0.6: most of both questions' content words).
+    // min_score: the content_word_f1() a reference needs (0.6: most of both questions' content words).
     std::optional<Reference> lookup(std::string_view question, double min_score = 0.6) const;
     size_t size() const { return size_; }
-    const std::string& path() const { return path_; }
+    const std::string& path() const { return path_; }  // the files, comma-separated
 
 private:
     ReferenceCorpus(sqlite3* db, std::string path, size_t size) : db_(db), path_(std::move(path)), size_(size) {}

@@ -13,6 +13,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -104,6 +105,10 @@ json usage_json(int prompt_tokens, int completion_tokens) {
 
 CloudServer::CloudServer(CloudServerOptions options, Factory factory)
     : options_(std::move(options)), factory_(std::move(factory)), server_(std::make_unique<httplib::Server>()) {
+    // A streamed answer holds one of cpp-httplib's threads for its whole length (seconds under a latency
+    // profile): enough threads for every slot, and some for /v1/models, the page and the 429 replies.
+    const size_t threads = static_cast<size_t>(std::max(8, options_.max_concurrency + 8));
+    server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     routes();
 }
 

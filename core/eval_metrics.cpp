@@ -177,6 +177,18 @@ std::vector<std::string> content_words(std::string_view text) {
     return out;
 }
 
+double content_word_f1(std::string_view a, std::string_view b) {
+    const auto wa = content_words(a), wb = content_words(b);
+    const std::set<std::string> sa(wa.begin(), wa.end()), sb(wb.begin(), wb.end());
+    if (sa.empty() || sb.empty()) return 0;
+    size_t shared = 0;
+    for (const auto& w : sa) shared += sb.count(w);
+    if (shared == 0) return 0;
+    const double recall = static_cast<double>(shared) / static_cast<double>(sa.size());
+    const double precision = static_cast<double>(shared) / static_cast<double>(sb.size());
+    return 2 * recall * precision / (recall + precision);
+}
+
 bool is_generic_opener(std::string_view opener) {
     static const std::vector<std::vector<std::string>> kGeneric = {
         {"sure"},

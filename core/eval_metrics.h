@@ -9,6 +9,7 @@
 //                                    numpy's default), mean, min, max
 //   distinct_n()                     distinct n-grams / all n-grams over a set of texts (word keys)
 //   is_stop_word(), content_words()  English function words; the rest, reduced by light_stem()
+//   content_word_f1()                how much two texts agree: the F1 of their content-word sets
 //   is_generic_opener()              "Sure —", "Good question —", "There are a few ..." ...
 //   OnTopic, check_on_topic()        the opener shares a content word with the question, or is a
 //                                    valid generic opener
@@ -72,6 +73,11 @@ bool is_stop_word(std::string_view key);
 std::string light_stem(std::string_view key);
 // The stems of the words of `text` that are not stop words or numbers of one digit.
 std::vector<std::string> content_words(std::string_view text);
+
+// The F1 of the two texts' content-word sets (content_words(), each word once): 1.0 for the same
+// words in any order, 0 when they share none or either has none. Scores a retrieved question against the
+// asked one (cloud/reference_corpus.h) and an opener against the reference answer's first words.
+double content_word_f1(std::string_view a, std::string_view b);
 
 // The opener begins with a phrase that fits any question ("Sure", "Good question", "Here are",
 // "There are a few", "It depends", ...), judged on word keys.

@@ -11,6 +11,15 @@
 
 namespace headstart {
 
+const char* const kOfflineNoAnswer =
+    "I don't have an answer to that offline: this stand-in cloud only knows the questions of its reference "
+    "corpus. Point Headstart at a real LLM (the Cloud URL in the app, --cloud URL on the command line) for one.";
+
+bool is_offline_no_answer(std::string_view text) {
+    const std::string_view k(kOfflineNoAnswer);
+    return text.find(k.substr(0, k.find(':'))) != std::string_view::npos;
+}
+
 const char* to_string(HandoffMode mode) { return mode == HandoffMode::Chat ? "chat" : "prefill"; }
 
 std::string continuator_system_prompt(bool verdict_protocol) {

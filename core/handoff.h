@@ -54,6 +54,12 @@ struct HandoffRequest {
     std::string body;  // JSON
 };
 
+// What headstart-cloud's reference continuator answers (a rewrite) when its corpus has no reference for
+// the question: honest, and pointing at a real cloud. `headstart eval` counts these turns apart.
+extern const char* const kOfflineNoAnswer;
+// The text holds that answer's first clause (whole or cut by max_tokens after it).
+bool is_offline_no_answer(std::string_view text);
+
 // The default system prompt: the model is a continuator of an already shown opener.
 std::string continuator_system_prompt(bool verdict_protocol);
 

@@ -76,6 +76,17 @@ TEST_CASE("eval: content words skip stop words and meet across light stemming", 
     CHECK(words == std::vector<std::string>{"sleep", "night"});
 }
 
+TEST_CASE("eval: content-word F1 scores how much two texts agree", "[eval]") {
+    const char* q = "How can I sleep better at night?";  // content words: sleep, night
+    CHECK(content_word_f1(q, q) == Approx(1.0));
+    CHECK(content_word_f1(q, "NIGHT, sleeping.") == Approx(1.0));  // case, order and light stems apart
+    CHECK(content_word_f1(q, "Sleep") == Approx(2.0 / 3));        // recall 1/2, precision 1
+    CHECK(content_word_f1("Sleep", q) == Approx(content_word_f1(q, "Sleep")));
+    CHECK(content_word_f1(q, "Paint the fence") == 0.0);
+    CHECK(content_word_f1(q, "Sure —") == 0.0);  // no content word: nothing to agree on
+    CHECK(content_word_f1("", "") == 0.0);
+}
+
 TEST_CASE("eval: an opener is on topic when it shares a content word or is generic", "[eval]") {
     const auto hit = check_on_topic("How can I sleep better?", "Try going to sleep at");
     CHECK(hit.on_topic);

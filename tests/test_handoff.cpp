@@ -168,3 +168,12 @@ TEST_CASE("handoff: a server reads question and opener back from the chat messag
     CHECK_FALSE(parse_chat_handoff("What is the capital of France?"));
     CHECK_FALSE(parse_chat_handoff("Question:\nno ending"));
 }
+
+TEST_CASE("handoff: the offline cloud's no-answer reply is recognised, whole or cut after its first clause",
+          "[handoff]") {
+    const std::string k = kOfflineNoAnswer;
+    CHECK(is_offline_no_answer(k));
+    CHECK(is_offline_no_answer("— actually, " + k.substr(0, k.find(':') + 1)));
+    CHECK_FALSE(is_offline_no_answer(k.substr(0, 12)));
+    CHECK_FALSE(is_offline_no_answer("I don't have time for long breakfasts, so I keep it simple."));
+}

@@ -162,8 +162,8 @@ TEST_CASE("reference corpus: exact and close questions are found, unrelated ones
     CHECK_FALSE(corpus->lookup("Why is the sea salty?"));  // shares one word of three: below 0.6
     CHECK_FALSE(corpus->lookup(""));
     CHECK_FALSE(corpus->lookup(std::string("\xff\xfe the of", 9)));
-    CHECK(match_score("Why is the sky blue?", "why is the SKY blue") == Approx(1.0));
-    CHECK(match_score("Why is the sky blue?", "How do plants grow?") == 0.0);
+    CHECK(content_word_f1("Why is the sky blue?", "why is the SKY blue") == Approx(1.0));
+    CHECK(content_word_f1("Why is the sky blue?", "How do plants grow?") == 0.0);
 }
 
 TEST_CASE("reference corpus: a missing, corrupt or empty corpus is a readable error", "[reference]") {
@@ -179,11 +179,40 @@ TEST_CASE("reference corpus: a missing, corrupt or empty corpus is a readable er
     CHECK(bad.error().find(":1:") != std::string::npos);
 }
 
+TEST_CASE("reference corpus: several files, a prompt set's references among them, the first listed wins ties",
+          "[reference]") {
+    // A prompt set (plain JSONL): rows without a reference are skipped; the sky question is in both files.
+    const std::string set = temp_path("set.jsonl");
+    std::ofstream(set) << json({{"id", "b-1"}, {"prompt", kSkyQ}, {"reference", "Benchmark sky answer."}}).dump() << "\n"
+                       << json({{"id", "b-2"}, {"prompt", "What is a prompt without a reference?"}}).dump() << "\n";
+    const std::string corpus = write_gz("multi.jsonl.gz", corpus_text());
+    auto first = ReferenceCorpus::load(std::vector<std::string>{set, corpus});
+    REQUIRE(first.ok());
+    CHECK((*first)->size() == 5);  // 1 + 4
+    auto r = (*first)->lookup(kSkyQ);
+    REQUIRE(r);
+    CHECK(r->answer == "Benchmark sky answer.");
+    CHECK(r->source == "b-1");
+    CHECK((*first)->lookup(kRunQ)->answer == kRunA);  // the corpus still answers the rest
+    CHECK_FALSE((*first)->lookup("What is a prompt without a reference?"));
+    auto second = ReferenceCorpus::load(std::vector<std::string>{corpus, set});
+    REQUIRE(second.ok());
+    CHECK((*second)->lookup(kSkyQ)->answer == kSkyA);
+    // A file with no answer at all, or a missing one, fails the whole load with its name.
+    const std::string no_refs = temp_path("norefs.jsonl");
+    std::ofstream(no_refs) << json({{"prompt", "Only a question?"}}).dump() << "\n";
+    auto none = ReferenceCorpus::load(std::vector<std::string>{corpus, no_refs});
+    REQUIRE_FALSE(none.ok());
+    CHECK(none.error().find("norefs.jsonl") != std::string::npos);
+    CHECK_FALSE(ReferenceCorpus::load(std::vector<std::string>{corpus, temp_path("absent.jsonl")}).ok());
+    CHECK_FALSE(ReferenceCorpus::load(std::vector<std::string>{}).ok());
+}
+
 TEST_CASE("reference continuator: below the threshold it says it has no answer, tagged as a rewrite", "[reference]") {
     const Generated g = generate(task("What is the capital of Peru?", "The capital of Peru is"));
     REQUIRE(!g.pieces.empty());
     CHECK(g.pieces[0] == "[[rewrite]]");
-    CHECK(g.text == std::string("[[rewrite]]") + kNoReferenceAnswer);
+    CHECK(g.text == std::string("[[rewrite]]") + kOfflineNoAnswer);
 }
 
 TEST_CASE("reference continuator: deterministic, word by word, forced paths, the length budget and stop",
