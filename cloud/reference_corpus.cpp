@@ -133,9 +133,20 @@ std::optional<Reference> ReferenceCorpus::lookup(std::string_view question, doub
     const std::string query = fts_query(repair_utf8(question));
     if (query.empty()) return std::nullopt;
     std::lock_guard<std::mutex> lock(mutex_);
+    const std::string key(question);
+    auto hit = cache_.find(key);
+    if (hit == cache_.end()) {
+        if (cache_.size() >= kCacheSize) cache_.clear();
+        hit = cache_.emplace(key, search(question, query)).first;
+    }
+    if (!hit->second || hit->second->score < min_score) return std::nullopt;
+    return hit->second;
+}
+
+std::optional<Reference> ReferenceCorpus::search(std::string_view question, const std::string& query) const {
     Statement st;
-    if (sqlite3_prepare_v2(db_, "SELECT q, a, src, rank_of_file FROM refs WHERE refs MATCH ? ORDER BY bm25(refs) LIMIT 20", -1, &st.s,
-                           nullptr) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db_, "SELECT q, a, src, rank_of_file FROM refs WHERE refs MATCH ? ORDER BY bm25(refs) LIMIT 20",
+                           -1, &st.s, nullptr) != SQLITE_OK)
         return std::nullopt;
     sqlite3_bind_text(st.s, 1, query.c_str(), static_cast<int>(query.size()), SQLITE_TRANSIENT);
     std::optional<Reference> best;
@@ -153,7 +164,6 @@ std::optional<Reference> ReferenceCorpus::lookup(std::string_view question, doub
             best_rank = rank;
         }
     }
-    if (!best || best->score < min_score) return std::nullopt;
     return best;
 }
 

@@ -7,6 +7,7 @@
 //                                 missing, corrupt or empty file is an Error. On equal scores the file
 //                                 listed first wins.
 //   lookup(question)              the best reference for a question, or nothing below the threshold
+//                                 (remembered: the same question again is not searched again)
 //
 // Retrieval is bm25() over the question's content words (OR), top 20, then re-scored by content_word_f1() (core/eval_metrics.h):
 // bm25 alone ranks a long question that shares one rare word above a short one that shares all, and its
@@ -19,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/result.h"
@@ -46,11 +48,16 @@ public:
     const std::string& path() const { return path_; }  // the files, comma-separated
 
 private:
+    std::optional<Reference> search(std::string_view question, const std::string& query) const;  // mutex_ held
     ReferenceCorpus(sqlite3* db, std::string path, size_t size) : db_(db), path_(std::move(path)), size_(size) {}
     sqlite3* db_;
     std::string path_;
     size_t size_;
-    mutable std::mutex mutex_;  // one connection, shared by the server's slots
+    mutable std::mutex mutex_;  // one connection, shared by the server's slots; guards cache_ too
+    // question -> its best reference before the threshold: a question asked again (every system and profile
+    // of an evaluation asks each one many times) costs no query. Cleared when it holds kCacheSize.
+    mutable std::unordered_map<std::string, std::optional<Reference>> cache_;
+    static constexpr size_t kCacheSize = 8192;
 };
 
 }  // namespace headstart

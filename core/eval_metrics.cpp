@@ -266,15 +266,16 @@ JoinDefects find_join_defects(std::string_view opener, std::string_view answer) 
     const std::string_view rest = answer.substr(o.size());
     if (rest.empty()) return d;
 
-    // Spaces at the seam.
-    size_t i = 0, spaces = 0;
+    // Spaces at the seam. A line break there is a paragraph or a list starting, not a doubled space.
+    size_t i = 0, spaces = 0, line_breaks = 0;
     while (i < rest.size()) {
         size_t len = 1;
         if (text_class(decode_code_point(rest, i, &len)) != TextClass::Space) break;
+        if (rest[i] == '\n' || rest[i] == '\r') ++line_breaks;
         i += len;
         ++spaces;
     }
-    if (spaces >= 2) {
+    if (spaces >= 2 && line_breaks == 0) {
         ++d.doubled_spaces;
         d.notes.push_back("doubled space after the opener");
     }

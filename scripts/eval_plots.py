@@ -7,7 +7,10 @@ writes
   DIR/latency_distributions.png   per latency profile: when the first word is shown, per system
                                   (box + every turn as a dot), and how fast each μLM's opener is ready
   DIR/masked_vs_cloud.png         per turn: masked latency and stall against the cloud's first-token
-                                  time; on the diagonal the whole cloud wait is hidden
+                                  time; on the diagonal the whole cloud wait is hidden (at most 600
+                                  turns a system drawn, every k-th)
+  DIR/by_set.png                  per prompt set (summary.json's "sets"): the on-topic share and the
+                                  correction paths of each system, μLMs by size
 The numbers come from the run only (nothing is recomputed but percentiles for the boxes).
 """
 import argparse
@@ -34,7 +37,7 @@ def load(run_dir):
 
 
 def systems_of(rows):
-    order = {"mulm": 0, "canned": 1, "cloud-only": 2}
+    order = {"mulm": 0, "canned": 1, "oracle": 2, "cloud-only": 3}
     names = sorted({(order.get(r["kind"], 3), r["system"]) for r in rows})
     return [n for _, n in names]
 
@@ -59,6 +62,7 @@ def latency_distributions(rows, out, title):
             data.append(v)
         ax.boxplot([d if d else [float("nan")] for d in data], showfliers=False, widths=0.55)
         for i, d in enumerate(data):
+            d = d[::max(1, len(d) // 400)]
             jitter = [(i + 1) + 0.18 * (((k * 7919) % 13) / 12 - 0.5) for k in range(len(d))]
             ax.scatter(jitter, d, s=9, alpha=0.6, color=COLORS[i % len(COLORS)], zorder=3)
         ax.set_xticks(range(1, len(systems) + 1))
@@ -97,6 +101,7 @@ def masked_vs_cloud(rows, out, title):
                if r["system"] == s and not r["cloud_failed"] and r["metrics"]["cloud_ttft_ms"] is not None]
         if not pts:
             continue
+        pts = pts[::max(1, len(pts) // 600)]
         x = [p[0] for p in pts]
         top = max(top, max(x))
         ax1.scatter(x, [p[1] for p in pts], s=14, alpha=0.7, label=s, color=COLORS[i % len(COLORS)])
@@ -121,6 +126,87 @@ def masked_vs_cloud(rows, out, title):
     return path
 
 
+PATH_COLORS = {"continue": "#2ca02c", "pivot": "#1f77b4", "rewrite": "#d62728", "gate": "#ff7f0e",
+               "gate+pivot": "#9467bd", "gate+rewrite": "#8c564b", "no-reference": "#c7c7c7", "failed": "#000000"}
+
+
+def by_set(summary, out, title):
+    """On topic and paths per prompt set and system; None when the run has one set."""
+    sets = summary.get("sets") or {}
+    if len(sets) < 2:
+        return None
+    names = list(sets)
+
+    def order(name):
+        sj = summary["systems"][name]
+        kind = {"mulm": 0, "canned": 1, "oracle": 2}.get(sj["kind"], 3)
+        return (kind, sj.get("parameters") or 0, name)
+
+    systems = sorted((n for n in summary["systems"] if summary["systems"][n]["kind"] != "cloud-only"), key=order)
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(max(9, 1.7 * len(names) * len(systems) / 3 + 3), 8.4))
+    width = 0.8 / len(systems)
+    for i, sysname in enumerate(systems):
+        xs, ys, lo, hi = [], [], [], []
+        for k, set_name in enumerate(names):
+            sj = sets[set_name]["systems"].get(sysname)
+            if not sj or sj["turns"] == 0 or sj["on_topic"]["n"] == 0:
+                continue
+            p = sj["on_topic"]
+            xs.append(k + (i - (len(systems) - 1) / 2) * width)
+            ys.append(100 * p["p"])
+            lo.append(max(0.0, 100 * (p["p"] - p["ci95"][0])))
+            hi.append(max(0.0, 100 * (p["ci95"][1] - p["p"])))
+        ax1.bar(xs, ys, width * 0.95, yerr=[lo, hi], capsize=2, label=sysname, color=COLORS[i % len(COLORS)])
+    ax1.set_xticks(range(len(names)))
+    ax1.set_xticklabels(names)
+    ax1.set_ylabel("on topic (% of openers, 95% CI)")
+    ax1.set_ylim(0, 118)
+    ax1.set_yticks(range(0, 101, 20))
+    ax1.set_title("the opener shares a content word with the question (or is generic)", fontsize=10)
+    ax1.legend(fontsize=8, ncol=len(systems), loc="upper center")
+    ax1.grid(axis="y", alpha=0.3)
+    labels, seen = [], set()
+    for set_name in names:
+        for sysname in systems:
+            for p in sets[set_name]["systems"].get(sysname, {}).get("paths", []):
+                if p["label"] not in seen:
+                    seen.add(p["label"])
+                    labels.append(p["label"])
+    ticks, ticklabels, x = [], [], 0
+    bottoms = {}
+    for k, set_name in enumerate(names):
+        for sysname in systems:
+            sj = sets[set_name]["systems"].get(sysname)
+            if not sj or sj["turns"] == 0:
+                continue
+            share = {p["label"]: 100 * p["p"] for p in sj["paths"]}
+            bottom = 0
+            for label in labels:
+                v = share.get(label, 0)
+                if v:
+                    ax2.bar(x, v, 0.85, bottom=bottom, color=PATH_COLORS.get(label, "#7f7f7f"),
+                            label=label if label not in bottoms else None)
+                    bottoms[label] = True
+                    bottom += v
+            ticks.append(x)
+            ticklabels.append(f"{set_name}\n{sysname}")
+            x += 1
+        x += 0.7
+    ax2.set_xticks(ticks)
+    ax2.set_xticklabels(ticklabels, rotation=90, fontsize=6)
+    ax2.set_ylabel("% of turns (every profile)")
+    ax2.set_ylim(0, 118)
+    ax2.set_yticks(range(0, 101, 20))
+    ax2.set_title("correction paths (no-reference: the offline cloud had no answer for the question)", fontsize=10)
+    ax2.legend(fontsize=7, ncol=len(labels), loc="upper center")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    path = os.path.join(out, "by_set.png")
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run", help="a `headstart eval --out` folder")
@@ -132,8 +218,13 @@ def main():
         sys.exit("eval_plots: no turns in " + args.run)
     out = args.out or args.run
     os.makedirs(out, exist_ok=True)
-    for path in (latency_distributions(rows, out, args.title), masked_vs_cloud(rows, out, args.title)):
-        print("eval_plots: " + path)
+    paths = [latency_distributions(rows, out, args.title), masked_vs_cloud(rows, out, args.title)]
+    summary_path = os.path.join(args.run, "summary.json")
+    if os.path.exists(summary_path):
+        paths.append(by_set(json.load(open(summary_path, encoding="utf-8")), out, args.title))
+    for path in paths:
+        if path:
+            print("eval_plots: " + path)
 
 
 if __name__ == "__main__":

@@ -117,6 +117,8 @@ TEST_CASE("eval: join defects at the seam between opener and continuation", "[ev
 
     const auto doubled = find_join_defects("The capital of", "The capital of  France.");
     CHECK(doubled.doubled_spaces == 1);
+    // A paragraph after a title-like opener is no defect.
+    CHECK(find_join_defects("Subject: Meeting Confirmation", "Subject: Meeting Confirmation\n\nDear Ana,").total() == 0);
     CHECK(doubled.total() == 1);
     REQUIRE(doubled.notes.size() == 1);
 
