@@ -37,7 +37,7 @@ struct Controls {
     OpenerPolicyChoice policy = OpenerPolicyChoice::ClauseAware;
     bool confidence_stop = true;
     float pace_wpm = 200.0f;
-    float temperature = 0.7f;
+    float temperature = 0.0f;  // greedy: the most on-topic openers (docs/evaluation.md)
     int seed = 7;
     bool speech = false;  // presentation: speech (a rewrite becomes "Let me rephrase:")
     bool openai = false;  // endpoint kind: any OpenAI-compatible URL instead of headstart-cloud
