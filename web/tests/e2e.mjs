@@ -240,7 +240,15 @@ try {
   // And the app recovers: the next turn against the real cloud works again.
   await page.evaluate(() => window.headstart.ask('What is the capital of France?'));
   const again = await watch(page, turnDoneFor('What is the capital of France?'), {}, 30000);
-  check(turnDone(again.state) && !again.state.failure && again.state.cloud_text.length > 0, 'a turn after the failures succeeds');
+  // The cloud answered (its verdict tag counts as its first token): with greedy openers the tiny model may have
+  // said the whole answer already ("The capital of France is Paris."), and an empty continuation is right then.
+  const recovered = turnDone(again.state) && !again.state.failure && again.state.metrics.cloud_ttft_ms > 0 &&
+                    /tag/.test(again.state.metrics.path);
+  check(recovered, 'a turn after the failures succeeds');
+  if (!recovered) {
+    const { tokens, ...rest } = again.state;
+    console.log('after the failures:', JSON.stringify(rest).slice(0, 1500));
+  }
 
   // Read ahead or not, the μLM writes the same tokens (same seed): the worker cuts and extends its
   // KV cache correctly. Asked at once, the prompt is new (only its ChatML start is shared with the
