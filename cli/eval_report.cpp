@@ -33,6 +33,12 @@ std::string dist_cell(const json& d, const char* key) {
     return fmt(d[key].get<double>());
 }
 
+// The reference opener's mean log-likelihood per token of a system's summary, else "—".
+std::string reference_ll(const json& sys, int decimals) {
+    if (!sys.contains("reference_opener") || !sys["reference_opener"].contains("mean_log_likelihood")) return "—";
+    return fmt(sys["reference_opener"]["mean_log_likelihood"].get<double>(), decimals);
+}
+
 }  // namespace
 
 std::string summary_markdown(const json& s) {
@@ -71,9 +77,8 @@ std::string summary_markdown(const json& s) {
             sys["heldout"]["reply_tokens"].get<long long>() > 0)
             reply = fmt(sys["heldout"]["reply_perplexity"].get<double>(), 2) + " (" +
                     std::to_string(sys["heldout"]["reply_tokens"].get<long long>()) + ")";
-        if (sys.contains("reference_opener") && sys["reference_opener"].contains("mean_log_likelihood"))
-            ref = fmt(sys["reference_opener"]["mean_log_likelihood"].get<double>(), 3) + " (" +
-                  std::to_string(sys["reference_opener"]["prompts"].get<int>()) + ")";
+        if (const std::string ll = reference_ll(sys, 3); ll != "—")
+            ref = ll + " (" + std::to_string(sys["reference_opener"]["prompts"].get<int>()) + ")";
         const json& mt = sys["mulm_text"];
         const bool has_mt = mt.is_object();
         md += "| " + name + " | " + pct(sys["shares_content_word"]) + " | " +
@@ -134,9 +139,7 @@ std::string summary_markdown(const json& s) {
                     add(&stall, dist_cell(p["stall_ms"], "p50"));
                 }
                 const json& ag = sys["agreement_f1"];
-                std::string ll = "—";
-                if (sys.contains("reference_opener") && sys["reference_opener"].contains("mean_log_likelihood"))
-                    ll = fmt(sys["reference_opener"]["mean_log_likelihood"].get<double>(), 2);
+                const std::string ll = reference_ll(sys, 2);
                 md += "| " + name + " | " + (has_opener ? pct(sys["on_topic"]) : "—") + " | " +
                       (has_opener && ag.value("n", 0) > 0 ? fmt(ag["mean"].get<double>(), 2) : "—") + " | " + ll +
                       " | " + paths + " | " + (has_opener ? pct(sys["join_defects"]["turns_with_defects"]) : "—") +

@@ -84,6 +84,7 @@ public:
     ~Lease() { release(); }
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
+    LanguageModel* model() const { return model_; }  // null once given back
     void release() {
         if (pool_ && model_) pool_->release(model_);
         model_ = nullptr;
@@ -119,7 +120,8 @@ TurnConfig turn_config(const Run& run, const System& sys, const std::string& pro
     return c;
 }
 
-TurnRecord run_one(const Run& run, const Job& job, LanguageModel* model, Lease* lease, HttpClient& http) {
+// `lease` holds the turn's μLM session (null for the systems without one).
+TurnRecord run_one(const Run& run, const Job& job, Lease* lease, HttpClient& http) {
     const System& sys = run.systems[job.system];
     const EvalPrompt& prompt = run.prompts[job.prompt];
     const std::string& profile = run.profiles[job.profile];
@@ -134,7 +136,7 @@ TurnRecord run_one(const Run& run, const Job& job, LanguageModel* model, Lease* 
     const auto on_update = [lease](const Turn& t) {
         if (lease && t.timeline().first(EventKind::Handoff)) lease->release();
     };
-    Status st = run_turn(turn, prompt.question, model, http, ro, on_update);
+    Status st = run_turn(turn, prompt.question, lease ? lease->model() : nullptr, http, ro, on_update);
     if (lease) lease->release();
     if (!st.ok()) {
         r.error = st.error();
@@ -227,7 +229,6 @@ std::vector<TurnRecord> run_turns(const Run& run) {
                 ++done;
                 continue;
             }
-            LanguageModel* model = nullptr;
             std::optional<Lease> lease;
             if (sys.kind == SystemKind::Model) {
                 auto m = pools[job.system]->acquire();
@@ -236,10 +237,9 @@ std::vector<TurnRecord> run_turns(const Run& run) {
                     ++done;
                     continue;
                 }
-                model = *m;
-                lease.emplace(pools[job.system].get(), model);
+                lease.emplace(pools[job.system].get(), *m);
             }
-            records[i] = run_one(run, job, model, lease ? &*lease : nullptr, http);
+            records[i] = run_one(run, job, lease ? &*lease : nullptr, http);
             lease.reset();
             const size_t d = ++done;
             std::lock_guard<std::mutex> lock(print_mutex);

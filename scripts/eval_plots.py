@@ -27,6 +27,16 @@ PROFILE_ORDER = ["none", "wifi", "lte", "congested", "satellite", "server-defaul
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f"]
 
 
+def save(fig, out, name, title):
+    """Titles, lays out and writes the figure as out/name; returns the path."""
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    path = os.path.join(out, name)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
 def load(run_dir):
     rows = []
     with open(os.path.join(run_dir, "turns.jsonl"), encoding="utf-8") as f:
@@ -84,12 +94,7 @@ def latency_distributions(rows, out, title):
         ax.set_title("μLM opener latency (ECDF)", fontsize=10)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    path = os.path.join(out, "latency_distributions.png")
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save(fig, out, "latency_distributions.png", title)
 
 
 def masked_vs_cloud(rows, out, title):
@@ -118,12 +123,7 @@ def masked_vs_cloud(rows, out, title):
         ax.legend(fontsize=8)
         ax.set_xlim(left=0)
         ax.set_ylim(bottom=0)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    path = os.path.join(out, "masked_vs_cloud.png")
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save(fig, out, "masked_vs_cloud.png", title)
 
 
 PATH_COLORS = {"continue": "#2ca02c", "pivot": "#1f77b4", "rewrite": "#d62728", "gate": "#ff7f0e",
@@ -199,12 +199,7 @@ def by_set(summary, out, title):
     ax2.set_yticks(range(0, 101, 20))
     ax2.set_title("correction paths (no-reference: the offline cloud had no answer for the question)", fontsize=10)
     ax2.legend(fontsize=7, ncol=len(labels), loc="upper center")
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    path = os.path.join(out, "by_set.png")
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save(fig, out, "by_set.png", title)
 
 
 def main():
