@@ -374,7 +374,8 @@ int eval_main(int argc, char** argv) {
     std::ofstream(o.out + "/summary.md") << md;
     if (!o.quiet) std::printf("%s\n", md.c_str());
     std::printf("headstart eval: %d turns (%d errors) -> %s/{turns.jsonl,summary.json,summary.md%s}\n",
-                static_cast<int>(n_turns) - errors - skipped, errors, o.out.c_str(), judged.empty() ? "" : ",judge.jsonl");
+                static_cast<int>(n_turns) - errors - skipped, errors, o.out.c_str(),
+                judged.empty() ? "" : ",judge.jsonl");
     return errors ? 1 : 0;
 }
 

@@ -63,7 +63,7 @@ struct Job {
 struct TurnRecord {
     bool ran = false;
     bool skipped = false;  // not applicable (the oracle on a prompt without a reference): no turn, no error
-    std::string error;  // the turn could not even start (model failed to load, bad question)
+    std::string error;     // the turn could not even start (model failed to load, bad question)
     std::string opener, answer, path;
     std::string mulm_text;  // every token the μLM wrote for the opener, before the gate (μLM systems)
     bool failed = false;
@@ -71,7 +71,7 @@ struct TurnRecord {
     TurnMetrics metrics;
     std::optional<double> handoff_ms;
     OnTopic topic;
-    OnTopic mulm_topic;  // the same test on mulm_text: the μLM's own words, whatever the gate did
+    OnTopic mulm_topic;               // the same test on mulm_text: the μLM's own words, whatever the gate did
     std::optional<double> agreement;  // content_word_f1(opener, the reference's first 8 words), with a reference
     JoinDefects defects;
     RecordedTurn recorded;
@@ -85,7 +85,7 @@ struct Run {
     std::vector<EvalPrompt> prompts;
     std::vector<std::string> set_names;  // one per --prompts file, in order
     std::vector<size_t> prompt_set;      // per prompt: its index in set_names
-    std::vector<std::string> profiles;  // "" = the server's own profile
+    std::vector<std::string> profiles;   // "" = the server's own profile
     std::map<std::string, Tokenizer> tokenizers;
 };
 
@@ -113,8 +113,7 @@ Result<std::vector<StudyTrial>> load_study(const std::string& path);
 // reference, "reference_opener_sets" per prompt set, "scoring_error").
 Result<std::vector<std::vector<HeldoutSegment>>> load_heldout(const EvalOptions& o);
 void score_model(const Run& run, const System& sys, const json& card,
-                 const std::vector<std::vector<HeldoutSegment>>& heldout_texts,
-                 json* summary);
+                 const std::vector<std::vector<HeldoutSegment>>& heldout_texts, json* summary);
 
 // eval_report.cpp: one system's figures over the prompts of one set (set < 0: every prompt).
 json system_summary(const Run& run, const std::vector<TurnRecord>& records, size_t system, int set = -1);

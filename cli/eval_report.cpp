@@ -58,7 +58,8 @@ std::string summary_markdown(const json& s) {
         const bool has_opener = sys["kind"] != "cloud-only";
         md += "| " + name + " | " + (has_opener ? dist_cell(lat["handoff"], "p50") : "—") + " | " +
               (has_opener ? dist_cell(lat["handoff"], "p95") : "—") + " | " + dist_cell(lat["local_ttft"], "p50") +
-              " | " + dist_cell(lat["time_to_4_words"], "p50") + " | " + ppl + " | " + (has_opener ? fmt(sys["distinct_1"].get<double>(), 3) : "—") + " | " +
+              " | " + dist_cell(lat["time_to_4_words"], "p50") + " | " + ppl + " | " +
+              (has_opener ? fmt(sys["distinct_1"].get<double>(), 3) : "—") + " | " +
               (has_opener ? fmt(sys["distinct_2"].get<double>(), 3) : "—") + " | " +
               (has_opener ? pct(sys["on_topic"]) : "—") + " | " +
               (has_opener ? pct(sys["join_defects"]["turns_with_defects"]) : "—") + " | " +
@@ -107,18 +108,20 @@ std::string summary_markdown(const json& s) {
                   pct(p["no_stall"]) + " |\n";
         }
     if (s.contains("sets") && s["sets"].size() > 1) {
-        md += "\n## Per benchmark\n\nOn topic: the shown opener shares a content word with the question or is generic; "
-              "agreement: content-word F1 of the opener with the reference answer's first 8 words (mean); log-lik: "
-              "the μLM's mean log-likelihood per token of those 8 words; paths: `no-reference` is the offline cloud's honest "
-              "no-answer reply (its corpus has no question close enough), counted apart from the rewrites; cloud knew "
-              "it: the share of answered turns it had a reference for; latencies p50 in ms, one value per profile (" +
-              s["profiles"].dump() + ").\n";
+        md +=
+            "\n## Per benchmark\n\nOn topic: the shown opener shares a content word with the question or is generic; "
+            "agreement: content-word F1 of the opener with the reference answer's first 8 words (mean); log-lik: "
+            "the μLM's mean log-likelihood per token of those 8 words; paths: `no-reference` is the offline cloud's honest "
+            "no-answer reply (its corpus has no question close enough), counted apart from the rewrites; cloud knew "
+            "it: the share of answered turns it had a reference for; latencies p50 in ms, one value per profile (" +
+            s["profiles"].dump() + ").\n";
         for (const auto& [set, st] : s["sets"].items()) {
             md += "\n### " + set + " (" + std::to_string(st["prompts"].get<int>()) + " prompts, " +
                   std::to_string(st["with_reference"].get<int>()) + " with a reference)\n\n";
-            md += "| system | on topic | agreement | log-lik | paths | join defects | local TTFT | 4 words | first word "
-                  "shown | masked | stall | cloud knew it |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- "
-                  "| --- |\n";
+            md +=
+                "| system | on topic | agreement | log-lik | paths | join defects | local TTFT | 4 words | first word "
+                "shown | masked | stall | cloud knew it |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- "
+                "| --- |\n";
             for (const auto& [name, sys] : st["systems"].items()) {
                 if (sys["turns"].get<int>() == 0) continue;  // the oracle on a set without references
                 const bool has_opener = sys["kind"] != "cloud-only";

@@ -107,8 +107,7 @@ Result<std::vector<std::vector<HeldoutSegment>>> load_heldout(const EvalOptions&
 }
 
 void score_model(const Run& run, const System& sys, const json& card,
-                 const std::vector<std::vector<HeldoutSegment>>& heldout_texts,
-                 json* summary) {
+                 const std::vector<std::vector<HeldoutSegment>>& heldout_texts, json* summary) {
     const EvalOptions& o = run.options;
     json& sj = *summary;
     std::vector<std::vector<EvalPrompt>> with_reference(run.set_names.size());  // per set
@@ -149,7 +148,8 @@ void score_model(const Run& run, const System& sys, const json& card,
     }
     if (!any_reference) return;
     const auto as_json = [](const ReferenceOpenerResult& r) -> json {
-        return {{"words", 8}, {"prompts", r.prompts}, {"tokens", r.acc.tokens}, {"mean_log_likelihood", -r.acc.mean_nll()}};
+        return {
+            {"words", 8}, {"prompts", r.prompts}, {"tokens", r.acc.tokens}, {"mean_log_likelihood", -r.acc.mean_nll()}};
     };
     ReferenceOpenerResult all;
     json by_set = json::object();

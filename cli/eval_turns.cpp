@@ -101,7 +101,7 @@ std::string oracle_opener(const EvalPrompt& prompt, const OpenerPolicyConfig& po
 
 TurnConfig turn_config(const Run& run, const System& sys, const std::string& profile, size_t prompt_index) {
     TurnConfig c;
-    c.opener_source = sys.kind == SystemKind::Model                                    ? OpenerSource::Model
+    c.opener_source = sys.kind == SystemKind::Model                                      ? OpenerSource::Model
                       : sys.kind == SystemKind::Canned || sys.kind == SystemKind::Oracle ? OpenerSource::Canned
                                                                                          : OpenerSource::None;
     c.canned_opener = run.options.canned;
@@ -148,10 +148,10 @@ TurnRecord run_one(const Run& run, const Job& job, Lease* lease, HttpClient& htt
     r.answer = answer.visible_text();
     r.failed = turn.cloud_failed();
     r.no_reference = !r.failed && is_offline_no_answer(r.answer);
-    r.path = r.failed                          ? "failed"
+    r.path = r.failed                            ? "failed"
              : sys.kind == SystemKind::CloudOnly ? "cloud-only"
-             : r.no_reference                  ? "no-reference"  // a rewrite, but because the cloud knew nothing
-                                               : answer.label();
+             : r.no_reference                    ? "no-reference"  // a rewrite, but because the cloud knew nothing
+                                                 : answer.label();
     r.metrics = turn.timeline().metrics();
     if (const Event* h = turn.timeline().first(EventKind::Handoff)) r.handoff_ms = h->t_ms;
     if (sys.kind != SystemKind::CloudOnly) {
@@ -160,8 +160,7 @@ TurnRecord run_one(const Run& run, const Job& job, Lease* lease, HttpClient& htt
         r.mulm_text = std::string(trim_spaces(r.mulm_text));
         r.mulm_topic = check_on_topic(prompt.question, r.mulm_text);
         if (!r.failed && !r.no_reference) r.defects = find_join_defects(r.opener, r.answer);
-        if (!prompt.reference.empty())
-            r.agreement = content_word_f1(r.opener, reference_opener(prompt.reference, 8));
+        if (!prompt.reference.empty()) r.agreement = content_word_f1(r.opener, reference_opener(prompt.reference, 8));
     }
     r.recorded =
         record_turn(turn.timeline(), sys.kind == SystemKind::CloudOnly ? Condition::CloudOnly : Condition::Headstart,

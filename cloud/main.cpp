@@ -17,9 +17,9 @@
 #include <string>
 
 #include "cloud/model_continuator.h"
-#include "core/options.h"
 #include "cloud/reference_continuator.h"
 #include "cloud/server.h"
+#include "core/options.h"
 #include "core/tokenizer.h"
 #include "native/model_files.h"
 
@@ -33,17 +33,17 @@ void on_signal(int) {
 }
 
 int usage(const std::string& why) {
-    std::fprintf(stderr,
-                 "headstart-cloud: %s\n"
-                 "usage: headstart-cloud [--host H] [--port P] [--continuator reference|model] [--references FILE,...]\n"
-                 "       [--min-match F] [--model FILE.onnx] [--tokenizer FILE]\n"
-                 "       [--profile none|wifi|lte|congested|satellite] [--first-token-ms MS] [--jitter-ms MS]\n"
-                 "       [--per-token-ms MS] [--concurrency N] [--max-body BYTES] [--threads N] [--web DIR]\n"
-                 "       [--name MODEL_ID] [--allow-faults]\n",
-                 why.c_str());
+    std::fprintf(
+        stderr,
+        "headstart-cloud: %s\n"
+        "usage: headstart-cloud [--host H] [--port P] [--continuator reference|model] [--references FILE,...]\n"
+        "       [--min-match F] [--model FILE.onnx] [--tokenizer FILE]\n"
+        "       [--profile none|wifi|lte|congested|satellite] [--first-token-ms MS] [--jitter-ms MS]\n"
+        "       [--per-token-ms MS] [--concurrency N] [--max-body BYTES] [--threads N] [--web DIR]\n"
+        "       [--name MODEL_ID] [--allow-faults]\n",
+        why.c_str());
     return 2;
 }
-
 
 }  // namespace
 

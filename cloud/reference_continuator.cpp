@@ -9,7 +9,6 @@
 
 namespace headstart {
 
-
 namespace {
 
 constexpr size_t kSearchWords = 80;  // the continue match must start within the reference's first words

@@ -96,7 +96,7 @@ Result<std::unique_ptr<ReferenceCorpus>> ReferenceCorpus::load(const std::vector
             const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
             const auto text_field = [&](const char* key) {
                 return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>()
-                                                                               : std::string();
+                                                                              : std::string();
             };
             std::string q = text_field("q"), a = text_field("a"), src = text_field("src");
             if (q.empty() && a.empty()) {  // a prompt set: {"prompt", "reference"}; rows without one are skipped
@@ -145,7 +145,8 @@ std::optional<Reference> ReferenceCorpus::lookup(std::string_view question, doub
 
 std::optional<Reference> ReferenceCorpus::search(std::string_view question, const std::string& query) const {
     Statement st;
-    if (sqlite3_prepare_v2(db_, "SELECT q, a, src, rank_of_file FROM refs WHERE refs MATCH ? ORDER BY bm25(refs) LIMIT 20",
+    if (sqlite3_prepare_v2(db_,
+                           "SELECT q, a, src, rank_of_file FROM refs WHERE refs MATCH ? ORDER BY bm25(refs) LIMIT 20",
                            -1, &st.s, nullptr) != SQLITE_OK)
         return std::nullopt;
     sqlite3_bind_text(st.s, 1, query.c_str(), static_cast<int>(query.size()), SQLITE_TRANSIENT);

@@ -31,9 +31,9 @@
 namespace headstart {
 
 struct SamplerConfig {
-    float temperature = 0.0f;         // <= 0: greedy (argmax): the default, the most on-topic openers (docs/evaluation.md)
-    int top_k = 40;                   // 0: no top-k cut
-    float top_p = 0.95f;              // 1: no nucleus cut; must be in (0, 1]
+    float temperature = 0.0f;  // <= 0: greedy (argmax): the default, the most on-topic openers (docs/evaluation.md)
+    int top_k = 40;            // 0: no top-k cut
+    float top_p = 0.95f;       // 1: no nucleus cut; must be in (0, 1]
     float repetition_penalty = 1.1f;  // 1: off; CTRL-style, applied to every id in `recent`
     std::uint64_t seed = 0;
     int alternatives = 5;  // how many top alternatives to report (0..64)

@@ -80,7 +80,7 @@ TEST_CASE("eval: content-word F1 scores how much two texts agree", "[eval]") {
     const char* q = "How can I sleep better at night?";  // content words: sleep, night
     CHECK(content_word_f1(q, q) == Approx(1.0));
     CHECK(content_word_f1(q, "NIGHT, sleeping.") == Approx(1.0));  // case, order and light stems apart
-    CHECK(content_word_f1(q, "Sleep") == Approx(2.0 / 3));        // recall 1/2, precision 1
+    CHECK(content_word_f1(q, "Sleep") == Approx(2.0 / 3));         // recall 1/2, precision 1
     CHECK(content_word_f1("Sleep", q) == Approx(content_word_f1(q, "Sleep")));
     CHECK(content_word_f1(q, "Paint the fence") == 0.0);
     CHECK(content_word_f1(q, "Sure —") == 0.0);  // no content word: nothing to agree on
@@ -118,7 +118,8 @@ TEST_CASE("eval: join defects at the seam between opener and continuation", "[ev
     const auto doubled = find_join_defects("The capital of", "The capital of  France.");
     CHECK(doubled.doubled_spaces == 1);
     // A paragraph after a title-like opener is no defect.
-    CHECK(find_join_defects("Subject: Meeting Confirmation", "Subject: Meeting Confirmation\n\nDear Ana,").total() == 0);
+    CHECK(find_join_defects("Subject: Meeting Confirmation", "Subject: Meeting Confirmation\n\nDear Ana,").total() ==
+          0);
     CHECK(doubled.total() == 1);
     REQUIRE(doubled.notes.size() == 1);
 

@@ -183,7 +183,8 @@ TEST_CASE("reference corpus: several files, a prompt set's references among them
           "[reference]") {
     // A prompt set (plain JSONL): rows without a reference are skipped; the sky question is in both files.
     const std::string set = temp_path("set.jsonl");
-    std::ofstream(set) << json({{"id", "b-1"}, {"prompt", kSkyQ}, {"reference", "Benchmark sky answer."}}).dump() << "\n"
+    std::ofstream(set) << json({{"id", "b-1"}, {"prompt", kSkyQ}, {"reference", "Benchmark sky answer."}}).dump()
+                       << "\n"
                        << json({{"id", "b-2"}, {"prompt", "What is a prompt without a reference?"}}).dump() << "\n";
     const std::string corpus = write_gz("multi.jsonl.gz", corpus_text());
     auto first = ReferenceCorpus::load(std::vector<std::string>{set, corpus});
