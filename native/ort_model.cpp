@@ -163,9 +163,10 @@ Result<std::unique_ptr<LanguageModel>> load_ort_model(const std::string& path, c
     so.SetExecutionMode(ORT_SEQUENTIAL);
     so.SetGraphOptimizationLevel(options.optimize ? GraphOptimizationLevel::ORT_ENABLE_ALL
                                                   : GraphOptimizationLevel::ORT_DISABLE_ALL);
-    // int8 models ship weights as int8 + scale (DequantizeLinear). Folding them to fp32 at load
-    // is exact and, for matrices this small, faster than ORT's int8 kernels (measured by
-    // training/: 28M step 10.9 ms folded vs 19.6 ms with MatMulNBits on this CPU).
+    // The shipped μLMs run their projections as DynamicQuantizeMatMul (int8 weights; chosen by
+    // scripts/quant_candidates: 28M decode 2.3 vs 8.8 ms/token in fp32) and keep the embedding table as
+    // int8 + DequantizeLinear, which this folds to fp32 at load (exact; ORT would otherwise turn
+    // DQ + MatMul into MatMulNBits, slower here), as it does for every DQ-form export.
     so.AddConfigEntry("session.disable_quant_qdq", "1");
     std::unique_ptr<Ort::Session> session;
     try {

@@ -26,7 +26,9 @@ prose chunk) ends with `<|endoftext|>`. There is no BOS token. The model is prom
 The mix (documented in manifest.json): every source has a weight, 1.0 unless `--mix mix.json` says
 otherwise ({"glob pattern": weight}, matched against the path relative to the data folder). A weight is
 a repeat count: 2.0 = every example twice (the copy a whole pass later), 0.5 = the half of the examples
-whose hash is lowest.
+whose hash is lowest. The key "@off_topic_opener" multiplies the weight of every conversation whose
+first reply opens (first 8 words) without a content word of its question (training/topic.py, the twin of
+the evaluation's on-topic test), e.g. 0.35 keeps about a third of "Sure! Here is…" openers.
 Two streams are written:
   pretrain/  every example of every source (loss on all tokens)
   sft/       chat examples only, with a loss mask (loss on assistant replies only) and document starts
@@ -52,6 +54,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from tokenizer import Tokenizer  # noqa: E402
+from topic import opener_restates_question  # noqa: E402
 
 DOC_CHARS = 4000                   # prose files are cut into documents of about this size
 SHARD_TOKENS = 1 << 26             # 64M tokens (128 MB) per shard
@@ -312,8 +315,13 @@ def load_mix(path):
         return {str(k): float(v) for k, v in json.load(f).items()}
 
 
+OFF_TOPIC_KEY = "@off_topic_opener"
+
+
 def weight_for(rel, mix):
     for pattern, w in mix.items():
+        if pattern.startswith("@"):
+            continue
         if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(os.path.basename(rel), pattern):
             return w
     return 1.0
@@ -344,7 +352,12 @@ def iter_examples(paths, mix=None, stats=None):
                 st["duplicates"] = st.get("duplicates", 0) + 1
                 continue
             seen.add(h)
-            yield rel, ex, text, weight_for(rel, mix)
+            weight = weight_for(rel, mix)
+            if OFF_TOPIC_KEY in mix and opener_restates_question(ex) is False:
+                # the first reply opens without a content word of the question: the mix's multiplier
+                weight *= mix[OFF_TOPIC_KEY]
+                st["off_topic_openers"] = st.get("off_topic_openers", 0) + 1
+            yield rel, ex, text, weight
 
 
 def training_texts(paths, max_bytes=32_000_000, heldout=0.02, mix_path=None):
@@ -447,7 +460,7 @@ def prepare(data_paths, tokenizer_path, out, heldout=0.02, mix_path=None, licens
                 split = "val" if is_heldout(text, heldout) else "train"
                 n = 1 if split == "val" else repeats(text, weight)  # held-out stays unweighted
                 if p == 0:
-                    src = per_source.setdefault(rel, {"file": rel, "weight": weight, "examples": 0,
+                    src = per_source.setdefault(rel, {"file": rel, "weight": weight_for(rel, mix), "examples": 0,
                                                       "chat_examples": 0, "text_examples": 0, "train_examples": 0,
                                                       "val_examples": 0, "train_tokens": 0, "val_tokens": 0})
                     src["examples"] += 1

@@ -11,7 +11,7 @@
 #   scripts/eval --quality                     # eval figures + cards (assets/models/README.md)
 # The tokenizer is the committed assets/models/tokenizer.json (trained once from train/chat + chat_extra:
 # every size and session must share it); the shards are rebuilt from ../shared/data/train with the mix
-# training/mix/chat-v1.json, the same bytes every time. Nothing under ../shared/data/eval is read.
+# training/mix/chat-v2.json (chat-v1 for the first segments), the same bytes every time. Nothing under ../shared/data/eval is read.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -20,7 +20,7 @@ SIZE="${1:?usage: training/session.sh SIZE MINUTES [train.py flags]}"
 MINUTES="${2:?usage: training/session.sh SIZE MINUTES [train.py flags]}"
 shift 2
 DATA="${DATA:-$ROOT/../shared/data/train}"
-MIX="${MIX:-training/mix/chat-v1.json}"
+MIX="${MIX:-training/mix/chat-v2.json}"
 WORK=build/training
 mkdir -p "$WORK"
 tok=assets/models/tokenizer.json
@@ -28,9 +28,9 @@ if [ ! -f "$tok" ]; then
   tok=$WORK/tokenizer-8192.json
   [ -f "$tok" ] || $PY training/train_tokenizer.py --data "$DATA/chat" "$DATA/chat_extra" --vocab-size 8192 --out "$tok"
 fi
-prep=$WORK/data-8192
+prep=$WORK/data-8192-$(basename "$MIX" .json)
 [ -f "$prep/manifest.json" ] || $PY training/data.py --data "$DATA/chat" "$DATA/chat_extra" --tokenizer "$tok" \
-                                  --mix "$MIX" --out "$prep"
+                                  --mix "$MIX" --workers 2 --out "$prep"
 case "$SIZE" in   # per size: batch and peak lr (4,096 tokens per step at seq 256)
   8m)  lr=1.5e-3 ;;
   16m) lr=1.0e-3 ;;

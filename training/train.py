@@ -22,6 +22,7 @@ import json
 import math
 import os
 import shutil
+import signal
 import sys
 import time
 
@@ -589,6 +590,10 @@ def parser():
 
 
 def main(argv=None):
+    # `kill -INT` stops a segment gracefully (checkpoint + resume point) even when the shell that started it
+    # in the background left SIGINT ignored, and `kill -TERM` (the end of a session) does the same
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     train(parser().parse_args(argv))
     return 0
 

@@ -1,0 +1,284 @@
+#!/usr/bin/python3
+"""The μLM's inference-path candidates: one exported decoder rewritten for each way ONNX Runtime can run it.
+
+    training/quant.py --model assets/models/mulm-8m-int8.onnx --out build/quant [--candidates a,b]
+
+Reads an int8 export of training/export.py (weights int8 + per-channel scale -> DequantizeLinear, or the
+shipped DynamicQuantizeMatMul form, which holds the same numbers) and
+writes <out>/<stem>.<candidate>.onnx for every candidate:
+
+  fp32         every DequantizeLinear folded offline: fp32 weights, fp32 MatMuls. What the app ran
+               before this file (the loader folds DQ at load with session.disable_quant_qdq=1), so
+               it is the baseline every other candidate is judged against
+  dq-folded    the export itself (int8 on disk, folded to fp32 at load): the same numbers as fp32
+  dqmm         com.microsoft DynamicQuantizeMatMul: int8 weights, one scale per output column (the
+               export's own scales, so no second rounding), activations quantized to uint8 per call
+  nbits8-bN    com.microsoft MatMulNBits, 8-bit weights in blocks of N along K, accuracy_level 4
+               (int8 activations, the VNNI / wasm int8 kernels)
+  nbits4-bN    the same with 4-bit weights
+  nbits8-bN-fp / nbits4-bN-fp   accuracy_level 0: weights dequantized per block, fp32 arithmetic
+  fp16w        fp16 weights + Cast (half the file; folded to fp32 at load: the fp32 arithmetic)
+
+Only the MatMuls whose B is a weight change (the attention and MLP projections); the embedding table
+stays int8 + DequantizeLinear on disk, and the tied output projection (Transpose of that table) is folded
+to fp32 at load like the Gather's (session.disable_quant_qdq=1), so the logits keep fp32 arithmetic. Every
+file keeps the contract of training/export.py (inputs, outputs, KV cache), so the C++ core, the bench and
+`headstart eval` load any of them unchanged. scripts/quant_candidates runs the whole comparison.
+"""
+import argparse
+import copy
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+CANDIDATES = ["fp32", "dq-folded", "dqmm", "nbits8-b32", "nbits8-b128", "nbits4-b32", "nbits4-b128",
+              "nbits8-b32-fp", "nbits4-b32-fp", "fp16w"]
+
+
+def _maps(g):
+    producer = {o: n for n in g.node for o in n.output}
+    consumers = {}
+    for n in g.node:
+        for k, name in enumerate(n.input):
+            consumers.setdefault(name, []).append((n, k))
+    return producer, consumers
+
+
+def fold_dequantize(proto, keep_gather=False):
+    """fp32 initializers for every DequantizeLinear of a constant (all of them, or all but the Gather
+    tables' when keep_gather: those stay int8 on disk and fold at load)."""
+    proto = copy.deepcopy(proto)
+    g = proto.graph
+    inits = {i.name: i for i in g.initializer}
+    _, consumers = _maps(g)
+    drop = []
+    for n in list(g.node):
+        if n.op_type != "DequantizeLinear" or n.input[0] not in inits:
+            continue
+        uses = {(c.op_type, k) for c, k in consumers.get(n.output[0], [])}
+        if keep_gather and ("Gather", 0) in uses:
+            continue
+        q = numpy_helper.to_array(inits[n.input[0]]).astype(np.float32)
+        scale = numpy_helper.to_array(inits[n.input[1]]).astype(np.float32)
+        axis = next((a.i for a in n.attribute if a.name == "axis"), 1)
+        shape = [1] * q.ndim
+        shape[axis] = -1
+        g.initializer.append(numpy_helper.from_array(q * scale.reshape(shape), n.output[0]))
+        g.node.remove(n)
+        drop += list(n.input)
+    _prune(proto, drop)
+    return proto
+
+
+def _prune(proto, names):
+    g = proto.graph
+    used = {i for n in g.node for i in n.input} | {o.name for o in g.output}
+    for init in list(g.initializer):
+        if init.name in names and init.name not in used:
+            g.initializer.remove(init)
+
+
+def weight_matmuls(proto):
+    """(MatMul node, B as a float32 [K, N] array, the names B came from) for every MatMul whose B is a
+    constant weight, directly or through a Transpose."""
+    g = proto.graph
+    inits = {i.name: i for i in g.initializer}
+    producer, _ = _maps(g)
+    out = []
+    for n in g.node:
+        if n.op_type != "MatMul":
+            continue
+        b = n.input[1]
+        if b in inits and len(inits[b].dims) == 2:
+            out.append((n, numpy_helper.to_array(inits[b]).astype(np.float32), [b]))
+        elif b in producer and producer[b].op_type == "Transpose" and producer[b].input[0] in inits:
+            t = producer[b]
+            w = numpy_helper.to_array(inits[t.input[0]]).astype(np.float32)
+            if w.ndim == 2:
+                out.append((n, np.ascontiguousarray(w.T), [b, t.input[0]]))
+    return out
+
+
+def _replace(proto, node, new_nodes, new_inits, old_names):
+    g = proto.graph
+    at = list(g.node).index(node)
+    g.node.remove(node)
+    for k, nn in enumerate(new_nodes):
+        g.node.insert(at + k, nn)
+    g.initializer.extend(new_inits)
+    # a Transpose whose output nothing reads any more goes, then its input if unused
+    _, consumers = _maps(g)
+    for n in list(g.node):
+        if n.op_type == "Transpose" and n.output[0] in old_names and not consumers.get(n.output[0]):
+            g.node.remove(n)
+    _prune(proto, old_names)
+
+
+def to_dqmm(proto):
+    proto = copy.deepcopy(proto)
+    for k, (node, w, names) in enumerate(weight_matmuls(proto)):
+        scale = (np.abs(w).max(axis=0) / 127.0).astype(np.float32)
+        scale[scale == 0] = 1.0
+        q = np.clip(np.round(w / scale), -127, 127).astype(np.int8)
+        base = f"w{k}_dqmm"
+        inits = [numpy_helper.from_array(q, base + "_q"), numpy_helper.from_array(scale, base + "_scale"),
+                 numpy_helper.from_array(np.zeros_like(scale, dtype=np.int8), base + "_zp")]
+        nn = helper.make_node("DynamicQuantizeMatMul", [node.input[0], base + "_q", base + "_scale", base + "_zp"],
+                              list(node.output), name=node.name + "_dqmm", domain="com.microsoft")
+        _replace(proto, node, [nn], inits, names)
+    return _with_ms_domain(proto)
+
+
+def pack_nbits(w, bits, block):
+    """w [K, N] -> (B uint8 [N, k_blocks, block*bits/8], scales float32 [N * k_blocks]) for MatMulNBits,
+    symmetric (no zero_points input: the op's default zero point 2^(bits-1))."""
+    K, N = w.shape
+    kb = (K + block - 1) // block
+    wt = np.zeros((N, kb * block), dtype=np.float32)
+    wt[:, :K] = w.T
+    wt = wt.reshape(N, kb, block)
+    qmax = 2 ** (bits - 1) - 1
+    scale = np.abs(wt).max(axis=2) / qmax
+    scale[scale == 0] = 1.0
+    zp = 2 ** (bits - 1)
+    q = np.clip(np.round(wt / scale[:, :, None]) + zp, 0, 2 ** bits - 1).astype(np.uint8)
+    if bits == 4:
+        q = (q[:, :, 0::2] | (q[:, :, 1::2] << 4)).astype(np.uint8)
+    return q, scale.astype(np.float32).reshape(-1)
+
+
+def to_nbits(proto, bits, block, accuracy_level):
+    proto = copy.deepcopy(proto)
+    for k, (node, w, names) in enumerate(weight_matmuls(proto)):
+        K, N = w.shape
+        q, scale = pack_nbits(w, bits, block)
+        base = f"w{k}_nbits"
+        inits = [numpy_helper.from_array(q, base + "_q"), numpy_helper.from_array(scale, base + "_scales")]
+        nn = helper.make_node("MatMulNBits", [node.input[0], base + "_q", base + "_scales"], list(node.output),
+                              name=node.name + "_nbits", domain="com.microsoft", K=K, N=N, bits=bits,
+                              block_size=block, accuracy_level=accuracy_level)
+        _replace(proto, node, [nn], inits, names)
+    return _with_ms_domain(proto)
+
+
+def to_fp16_weights(proto):
+    proto = copy.deepcopy(proto)
+    g = proto.graph
+    _, consumers = _maps(g)
+    new_nodes = []
+    for init in list(g.initializer):
+        if init.data_type != TensorProto.FLOAT or len(init.dims) != 2 or np.prod(init.dims) < 1024:
+            continue
+        w = numpy_helper.to_array(init)
+        g.initializer.remove(init)
+        g.initializer.append(numpy_helper.from_array(w.astype(np.float16), init.name + "_fp16"))
+        new_nodes.append(helper.make_node("Cast", [init.name + "_fp16"], [init.name], name=init.name + "_cast",
+                                          to=TensorProto.FLOAT))
+    for n in reversed(new_nodes):
+        g.node.insert(0, n)
+    return proto
+
+
+def _with_ms_domain(proto):
+    if not any(o.domain == "com.microsoft" for o in proto.opset_import):
+        proto.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    return proto
+
+
+def dqmm_to_dq(proto):
+    """A DynamicQuantizeMatMul export (export.py --int8-style dqmm, the shipped μLMs) back to the
+    DequantizeLinear form: the same int8 weights and scales, so every candidate can start from either."""
+    proto = copy.deepcopy(proto)
+    g = proto.graph
+    for n in [n for n in g.node if n.op_type == "DynamicQuantizeMatMul"]:
+        a, b, scale, zp = n.input[:4]
+        at = list(g.node).index(n)
+        g.node.remove(n)
+        w = b + "_as_float"
+        g.node.insert(at, helper.make_node("DequantizeLinear", [b, scale, zp], [w], name=n.name + "_dq", axis=1))
+        g.node.insert(at + 1, helper.make_node("MatMul", [a, w], list(n.output), name=n.name + "_matmul"))
+    return proto
+
+
+def build(candidate, int8_proto):
+    """The rewritten model of one candidate, from an int8 export (DequantizeLinear or DynamicQuantizeMatMul)."""
+    int8_proto = dqmm_to_dq(int8_proto)
+    if candidate == "dq-folded":
+        return copy.deepcopy(int8_proto)
+    fp32 = fold_dequantize(int8_proto)
+    if candidate == "fp32":
+        return fp32
+    if candidate == "fp16w":
+        return to_fp16_weights(fp32)
+    # the int8 candidates keep the embedding table int8 (Gather folds it at load)
+    base = fold_dequantize(int8_proto, keep_gather=True)
+    if candidate == "dqmm":
+        return to_dqmm(base)
+    if candidate.startswith("nbits"):
+        parts = candidate.split("-")
+        bits, block = int(parts[0][5:]), int(parts[1][1:])
+        return to_nbits(base, bits, block, 0 if parts[-1] == "fp" else 4)
+    raise SystemExit(f"training/quant.py: unknown candidate {candidate} (known: {', '.join(CANDIDATES)})")
+
+
+def rewrite_in_place(path, src, candidate):
+    import hashlib
+    import json
+    proto = build(candidate, src)
+    proto.doc_string = src.doc_string if candidate == "dqmm" and "DynamicQuantizeMatMul" in src.doc_string else \
+        f"Headstart μLM decoder with KV cache, int8 weights, inference form {candidate} (training/quant.py)"
+    onnx.checker.check_model(proto)
+    onnx.save(proto, path)
+    card_path = os.path.splitext(path)[0] + ".json"
+    if os.path.exists(card_path):
+        card = json.load(open(card_path, encoding="utf-8"))
+        card["file_size_bytes"] = os.path.getsize(path)
+        card["sha256"] = hashlib.sha256(open(path, "rb").read()).hexdigest()
+        q = card.setdefault("quantization", {})
+        q["graph"] = {"dqmm": "DynamicQuantizeMatMul (com.microsoft) for the attention and MLP MatMuls; the embedding "
+                              "table (and the tied output projection) DequantizeLinear, folded to fp32 at load"}.get(
+            candidate, f"training/quant.py candidate {candidate}")
+        q["runtime_note"] = ("rewritten by training/quant.py --in-place from the DequantizeLinear export (the same int8 "
+                             "weights and scales); chosen by scripts/quant_candidates (README, Speed)")
+        card.pop("parity", None)  # measured on the previous form
+        with open(card_path, "w", encoding="utf-8") as f:
+            json.dump(card, f, indent=1, ensure_ascii=False)
+            f.write("\n")
+    print(f"{path}\t{os.path.getsize(path) / 1e6:.1f} MB ({candidate})")
+    return 0
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True, help="an int8 export of training/export.py (<name>-int8.onnx)")
+    p.add_argument("--out", default="build/quant/models")
+    p.add_argument("--candidates", default=",".join(CANDIDATES))
+    p.add_argument("--in-place", metavar="CANDIDATE",
+                   help="rewrite --model itself into CANDIDATE (e.g. dqmm, the shipped form) and update its card "
+                        "(<model>.json: file size, sha256, quantization); --out is then unused")
+    a = p.parse_args(argv)
+    try:
+        src = onnx.load(a.model)
+    except Exception as e:  # noqa: BLE001 - any load failure is the same message
+        raise SystemExit(f"training/quant.py: cannot read {a.model}: {e}")
+    if not any(n.op_type in ("DequantizeLinear", "DynamicQuantizeMatMul") for n in src.graph.node):
+        raise SystemExit(f"training/quant.py: {a.model} has no DequantizeLinear weights (not an int8 export)")
+    if a.in_place:
+        return rewrite_in_place(a.model, src, a.in_place)
+    os.makedirs(a.out, exist_ok=True)
+    stem = os.path.basename(a.model)[:-len(".onnx")]
+    stem = stem[:-len("-int8")] if stem.endswith("-int8") else stem
+    for c in [c for c in a.candidates.split(",") if c]:
+        proto = build(c, src)
+        proto.doc_string = f"Headstart μLM decoder, inference candidate {c} (training/quant.py)"
+        onnx.checker.check_model(proto)
+        path = os.path.join(a.out, f"{stem}.{c}.onnx")
+        onnx.save(proto, path)
+        print(f"{path}\t{os.path.getsize(path) / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
