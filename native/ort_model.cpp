@@ -163,10 +163,10 @@ Result<std::unique_ptr<LanguageModel>> load_ort_model(const std::string& path, c
     so.SetExecutionMode(ORT_SEQUENTIAL);
     so.SetGraphOptimizationLevel(options.optimize ? GraphOptimizationLevel::ORT_ENABLE_ALL
                                                   : GraphOptimizationLevel::ORT_DISABLE_ALL);
-    // The shipped μLMs run their projections as DynamicQuantizeMatMul (int8 weights; chosen by
-    // scripts/quant_candidates: 28M decode 2.3 vs 8.8 ms/token in fp32) and keep the embedding table as
-    // int8 + DequantizeLinear, which this folds to fp32 at load (exact; ORT would otherwise turn
-    // DQ + MatMul into MatMulNBits, slower here), as it does for every DQ-form export.
+    // int8 exports keep weights as int8 + scale. DequantizeLinear ones are folded to fp32 at load
+    // (exact; ORT would otherwise turn DQ + MatMul into MatMulNBits kernels); the forms that
+    // scripts/quant_candidates may choose per μLM (MatMulNBits, DynamicQuantizeMatMul, written by
+    // training/quant.py) carry their own int8 kernels and only their embedding table's DQ folds here.
     so.AddConfigEntry("session.disable_quant_qdq", "1");
     std::unique_ptr<Ort::Session> session;
     try {

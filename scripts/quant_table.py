@@ -172,7 +172,7 @@ def summary(reports, json_path=None):
     for r in rows:
         f = r["fp32"] or {}
         lines.append(f"| {size_of(r['stem'])}{' (untrained)' if r['stem'].startswith('untrained') else ''} | "
-                     f"{'shipped int8 (DynamicQuantizeMatMul)' if r['form'] in ('shipped', 'dqmm') else r['form']} | "
+                     f"{r['form']} | "
                      f"{r['threads']} | {r['load_ms']:.0f} | {r['rss_mb']:.0f} | {r['ttft_ms']:.2f} / {r['ttft_p95_ms']:.2f} | "
                      f"{r['four_words_ms']:.1f} / {r['four_words_p95_ms']:.1f} | {r['decode_ms']:.2f} / {r['decode_p95_ms']:.2f} | "
                      + (f"{r['ttft_ms'] / f['ttft_ms']:.2f}× / {r['four_words_ms'] / f['four_words_ms']:.2f}× / "

@@ -8,8 +8,8 @@ Map of this file:
   quantize_int8()       rewrites the graph: each 2-D weight -> int8 initializer + per-channel scale,
                         feeding DequantizeLinear, whose output keeps the weight's old name
   quantize_per_channel() the one quantizer, also used by fake_quant_model() for torch-side parity
-  int8 style "dqmm"     the shipped μLMs: the DQ graph rewritten by training/quant.py to_dqmm() (the same
-                        int8 weights and scales, run by DynamicQuantizeMatMul: chosen by scripts/quant_candidates)
+  int8 style "dqmm"     the DQ graph rewritten by training/quant.py to_dqmm() (the same int8 weights and
+                        scales, run by DynamicQuantizeMatMul)
   write_card()          <name>.json beside the model
   main()                CLI: --run RUN --out DIR --name NAME
 
@@ -338,9 +338,7 @@ def write_card(model_path, model, ck, tok, tokenizer_file, fmt, quantized=None, 
                              "onnxruntime-web re-dequantizes every run; session config session.disable_quant_qdq=1 "
                              "folds the weights to fp32 at load: exact and as fast as fp32" if int8_style == "dq" else
                              "Cast+Mul on initializers is folded to fp32 at load by every ONNX Runtime" if int8_style == "cast"
-                             else "int8 x uint8 GEMMs (activations quantized per call, one scale per tensor): chosen "
-                                  "by scripts/quant_candidates as the fastest path within 1% held-out perplexity and "
-                                  "95% identical greedy openers (README, Speed)")}
+                             else "int8 x uint8 GEMMs (activations quantized per call, one scale per tensor)")}
     if parity is not None:
         card["parity"] = parity
     with open(os.path.splitext(model_path)[0] + ".json", "w", encoding="utf-8") as f:
@@ -403,9 +401,10 @@ def main(argv=None):
     p.add_argument("--name", required=True, help="model name, e.g. headstart-28m")
     p.add_argument("--formats", default="fp32,int8", help="comma list of fp32, int8")
     p.add_argument("--tokenizer-file", default="tokenizer.json", help="name of the tokenizer copy in --out")
-    p.add_argument("--int8-style", choices=("dqmm", "dq", "cast"), default="dqmm",
-                   help="dqmm: DynamicQuantizeMatMul (default, the shipped path); dq: DequantizeLinear, folded to fp32 "
-                        "at load; cast: Cast+Mul, folded to fp32 at load by any runtime")
+    p.add_argument("--int8-style", choices=("dq", "dqmm", "cast"), default="dq",
+                   help="dq: DequantizeLinear, folded to fp32 at load (default; training/quant.py --in-place rewrites it "
+                        "into the form scripts/quant_candidates chose); dqmm: DynamicQuantizeMatMul; cast: Cast+Mul, "
+                        "folded to fp32 at load by any runtime")
     args = p.parse_args(argv)
     torch.set_num_threads(2)
     export_run(args.run, args.out, args.name, tuple(args.formats.split(",")), args.tokenizer_file, args.int8_style)

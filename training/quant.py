@@ -35,7 +35,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 CANDIDATES = ["fp32", "dq-folded", "dqmm", "nbits8-b32", "nbits8-b128", "nbits4-b32", "nbits4-b128",
-              "nbits8-b32-fp", "nbits4-b32-fp", "fp16w"]
+              "fp16w"]  # also known: nbits8-b32-fp, nbits4-b32-fp (accuracy_level 0)
 
 
 def _maps(g):
@@ -224,12 +224,25 @@ def build(candidate, int8_proto):
     raise SystemExit(f"training/quant.py: unknown candidate {candidate} (known: {', '.join(CANDIDATES)})")
 
 
+def describe(candidate):
+    """One line for a model card: what the graph of a candidate runs."""
+    rest = "; the embedding table (and the tied output projection) int8 + DequantizeLinear, folded to fp32 at load"
+    if candidate == "dqmm":
+        return "DynamicQuantizeMatMul (com.microsoft) for the attention and MLP MatMuls (activations uint8 per call)" + rest
+    if candidate.startswith("nbits"):
+        parts = candidate.split("-")
+        arith = "fp32 arithmetic" if parts[-1] == "fp" else "accuracy_level 4: int8 activations per block"
+        return (f"MatMulNBits (com.microsoft), {parts[0][5:]}-bit weights in blocks of {parts[1][1:]} along K, {arith}, "
+                "for the attention and MLP MatMuls" + rest)
+    return {"fp32": "fp32 weights", "fp16w": "fp16 weights + Cast (folded to fp32 at load)",
+            "dq-folded": "int8 weights + DequantizeLinear, folded to fp32 at load"}.get(candidate, candidate)
+
+
 def rewrite_in_place(path, src, candidate):
     import hashlib
     import json
     proto = build(candidate, src)
-    proto.doc_string = src.doc_string if candidate == "dqmm" and "DynamicQuantizeMatMul" in src.doc_string else \
-        f"Headstart μLM decoder with KV cache, int8 weights, inference form {candidate} (training/quant.py)"
+    proto.doc_string = f"Headstart μLM decoder with KV cache, inference form {candidate} (training/quant.py)"
     onnx.checker.check_model(proto)
     onnx.save(proto, path)
     card_path = os.path.splitext(path)[0] + ".json"
@@ -238,9 +251,8 @@ def rewrite_in_place(path, src, candidate):
         card["file_size_bytes"] = os.path.getsize(path)
         card["sha256"] = hashlib.sha256(open(path, "rb").read()).hexdigest()
         q = card.setdefault("quantization", {})
-        q["graph"] = {"dqmm": "DynamicQuantizeMatMul (com.microsoft) for the attention and MLP MatMuls; the embedding "
-                              "table (and the tied output projection) DequantizeLinear, folded to fp32 at load"}.get(
-            candidate, f"training/quant.py candidate {candidate}")
+        q["graph"] = describe(candidate)
+        q["form"] = candidate
         q["runtime_note"] = ("rewritten by training/quant.py --in-place from the DequantizeLinear export (the same int8 "
                              "weights and scales); chosen by scripts/quant_candidates (README, Speed)")
         card.pop("parity", None)  # measured on the previous form

@@ -31,6 +31,8 @@ import make_fixture  # noqa: E402
 import make_tiny_corpus  # noqa: E402
 import model as model_lib  # noqa: E402
 import parity  # noqa: E402
+import quant  # noqa: E402
+import topic  # noqa: E402
 import tokenizer  # noqa: E402
 import train  # noqa: E402
 from parity import Check  # noqa: E402
@@ -198,6 +200,7 @@ def check_fixture_and_resume(s, out, work):
     model, _, tok = make_fixture.export.load_run(info["run"])
     for kind, path in info["written"].items():
         s.extend(parity.check_web(model, tok, path, kind)[0])
+    s.guard("inference candidates (quant.py)", lambda: check_quant(s, out, work, model, tok))
     fp32, int8 = (os.path.getsize(os.path.join(out, f)) for f in ("tiny.onnx", "tiny-int8.onnx"))
     s.add("int8 file is about a third of fp32 or less", int8 < 0.4 * fp32, f"{fp32:,} -> {int8:,} bytes")
     for name in ("tiny.json", "tiny-int8.json"):
@@ -235,6 +238,57 @@ def check_fixture_and_resume(s, out, work):
           any(r.startswith("230,sft") for r in rows) and any(",eval," in r for r in rows), f"{len(rows) - 1} rows")
     # Durations are reported, not asserted: a loaded CI machine must not fail a correct pipeline.
     print(f"     make_fixture took {secs:.1f} s (budget: 60 s on an idle 2-core machine)", flush=True)
+
+
+def check_topic(s):
+    Ex = data.Example
+    on = Ex("t", [("user", "How do plants make food?"), ("assistant", "Plants make their food by photosynthesis.")])
+    stem = Ex("t", [("user", "Which planets are gaseous?"), ("assistant", "The gaseous planet Jupiter is largest.")])
+    off = Ex("t", [("user", "How do plants make food?"), ("assistant", "Sure! Here is a short answer for you now, "
+                                                                          "about how plants make food.")])
+    s.add("topic: a reply restating the question's words is on topic, a stem counts",
+          topic.opener_restates_question(on) is True and topic.opener_restates_question(stem) is True)
+    s.add("topic: 'Sure! Here is…' whose content words come after 8 words is off topic",
+          topic.opener_restates_question(off) is False and topic.opener_restates_question(Ex("t", text="x")) is None)
+    mix = {"@off_topic_opener": 0.25}
+    s.add("mix: @off_topic_opener multiplies only the off-topic conversation's weight, no file pattern matches it",
+          data.weight_for("chat/a.jsonl", mix) == 1.0, f"{data.weight_for('chat/a.jsonl', mix)}")
+
+
+def check_quant(s, out, work, model, tok):
+    """Every inference candidate of the fixture's int8 export loads in ONNX Runtime (onnxruntime-node) and
+    stays near torch; the fp32 fold is exact; the DynamicQuantizeMatMul form holds the DQ form's numbers."""
+    import onnx
+    from onnx import numpy_helper
+    src = onnx.load(os.path.join(out, "tiny-int8.onnx"))
+    qdir = os.path.join(work, "quant")
+    os.makedirs(qdir, exist_ok=True)
+    paths = {}
+    for c in quant.CANDIDATES:
+        proto = quant.build(c, src)
+        onnx.checker.check_model(proto)
+        paths[c] = os.path.join(qdir, f"tiny.{c}.onnx")
+        onnx.save(proto, paths[c])
+    names = lambda p: ([i.name for i in p.graph.input], [o.name for o in p.graph.output])  # noqa: E731
+    s.add("quant: every candidate keeps the decoder's inputs and outputs",
+          all(names(onnx.load(p)) == names(src) for p in paths.values()), ", ".join(quant.CANDIDATES))
+    w = lambda p: {i.name: numpy_helper.to_array(i) for i in p.graph.initializer}  # noqa: E731
+    a, b = w(quant.build("fp32", src)), w(quant.build("fp32", onnx.load(paths["dqmm"])))
+    s.add("quant: fp32 from the DynamicQuantizeMatMul form == fp32 from the DQ form (same int8 numbers)",
+          sorted(map(np.shape, a.values())) == sorted(map(np.shape, b.values())) and
+          np.allclose(sorted(float(np.abs(v).sum()) for v in a.values()), sorted(float(np.abs(v).sum()) for v in b.values()),
+                      rtol=1e-6))
+    cfg = model.cfg
+    ids, split, rows, gprompt = parity.parity_cases(tok, cfg)
+    ref = parity.torch_reference(parity.fake_quant_model(model), ids, rows, gprompt, 4)
+    scale = float(np.abs(ref["logits"]).max())
+    for c in ("fp32", "dqmm", "nbits8-b32", "nbits4-b32"):
+        o = parity.run_ort(paths[c], cfg, ids, split, rows, gprompt, 4, timing_steps=0,
+                           session_config={"session.disable_quant_qdq": "1"})
+        d = float(np.abs(o["prefill"] - ref["logits"]).max())
+        bound = 1e-4 if c == "fp32" else (0.05 if c != "nbits4-b32" else 0.25) * scale
+        s.add(f"quant: {c} runs in ONNX Runtime within {bound:.2g} of torch (int8-rounded weights)", d <= bound,
+              f"max |diff| {d:.3g}")
 
 
 def check_ddp(s, work):
@@ -282,6 +336,7 @@ def main(argv=None):
         s.guard("data", lambda: check_data(s, work))
         s.guard("model", lambda: check_model(s))
         s.guard("make_fixture + parity + resume", lambda: check_fixture_and_resume(s, out, work))
+        s.guard("topic filter and mix factor", lambda: check_topic(s))
         s.guard("DDP (torchrun's environment, gloo)", lambda: check_ddp(s, work))
     finally:
         if not args.keep:
