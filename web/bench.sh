@@ -27,7 +27,7 @@ if [ "$build_wasm" = 1 ]; then
   cmake --preset wasm >/dev/null && cmake --build --preset wasm >/dev/null
 fi
 
-# The same models and tokenizer as scripts/bench (made the same way when missing).
+# Untrained int8 exports with the fixture's bench tokenizer (made when missing).
 tokenizer=build/bench-models/bench-tokenizer.json
 mkdir -p build/bench-models
 [ -f "$tokenizer" ] || /usr/bin/python3 training/train_tokenizer.py --data training/fixtures/tiny_corpus.jsonl \
