@@ -7,8 +7,8 @@ Map of this file:
   export_fp32()         torch.onnx.export + sharing the tied embedding between Gather and the output MatMul
   quantize_int8()       rewrites the graph: each 2-D weight -> int8 initializer + per-channel scale,
                         feeding DequantizeLinear, whose output keeps the weight's old name
-  quantize_per_channel() the one quantizer, also used by fake_quant_model() for torch-side parity
-  int8 style "dqmm"     the DQ graph rewritten by training/quant.py to_dqmm() (the same int8 weights and
+  quantize_per_channel() the one quantizer (training/quant.py), also used by fake_quant_model() for parity
+  int8 style "dqmm"     the DQ graph rewritten by training/quant.py build("dqmm") (the same int8 weights and
                         scales, run by DynamicQuantizeMatMul)
   write_card()          <name>.json beside the model
   main()                CLI: --run RUN --out DIR --name NAME
@@ -42,6 +42,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from model import ModelConfig, Transformer  # noqa: E402
 from tokenizer import SPECIAL_TOKENS, Tokenizer  # noqa: E402
+import quant  # noqa: E402
+from quant import dequantize, quantize_per_channel  # noqa: E402  (the one quantizer)
 
 OPSET = 14
 CHAT_PROMPT = "<|im_start|>user\n{question}<|im_end|>\n<|im_start|>assistant\n"
@@ -137,24 +139,6 @@ def name_weights(proto, model):
 # ----------------------------------------------------------------------------------------------
 # int8 weight-only quantization
 
-def quantize_per_channel(w, axis):
-    """Symmetric int8 with one float32 scale per slice along `axis`: w ~= q * scale."""
-    w = np.asarray(w, dtype=np.float32)
-    reduce = tuple(i for i in range(w.ndim) if i != axis)
-    scale = (np.abs(w).max(axis=reduce) / 127.0).astype(np.float32)
-    scale[scale == 0] = 1.0
-    shape = [1] * w.ndim
-    shape[axis] = -1
-    q = np.clip(np.round(w / scale.reshape(shape)), -127, 127).astype(np.int8)
-    return q, scale
-
-
-def dequantize(q, scale, axis):
-    shape = [1] * q.ndim
-    shape[axis] = -1
-    return q.astype(np.float32) * scale.reshape(shape)
-
-
 def quantize_int8(proto, min_elements=1024, style="dq"):
     """Returns a copy of `proto` whose 2-D MatMul/Gather weights are int8 + per-channel scales.
 
@@ -204,8 +188,7 @@ def quantize_int8(proto, min_elements=1024, style="dq"):
         g.node.insert(0, node)
     proto.doc_string = "Headstart μLM decoder with KV cache, int8 weight-only (training/export.py)"
     if style == "dqmm":
-        import quant  # local import: training/quant.py rewrites the DQ graph
-        proto = quant.to_dqmm(quant.fold_dequantize(proto, keep_gather=True))
+        proto = quant.build("dqmm", proto)
         proto.doc_string = "Headstart μLM decoder with KV cache, int8 weights, DynamicQuantizeMatMul (training/export.py)"
     onnx.checker.check_model(proto)
     return proto, quantized

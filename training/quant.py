@@ -38,6 +38,24 @@ CANDIDATES = ["fp32", "dq-folded", "dqmm", "nbits8-b32", "nbits8-b128", "nbits4-
               "fp16w"]  # also known: nbits8-b32-fp, nbits4-b32-fp (accuracy_level 0)
 
 
+def quantize_per_channel(w, axis):
+    """Symmetric int8 with one float32 scale per slice along `axis`: w ~= q * scale."""
+    w = np.asarray(w, dtype=np.float32)
+    reduce = tuple(i for i in range(w.ndim) if i != axis)
+    scale = (np.abs(w).max(axis=reduce) / 127.0).astype(np.float32)
+    scale[scale == 0] = 1.0
+    shape = [1] * w.ndim
+    shape[axis] = -1
+    q = np.clip(np.round(w / scale.reshape(shape)), -127, 127).astype(np.int8)
+    return q, scale
+
+
+def dequantize(q, scale, axis):
+    shape = [1] * q.ndim
+    shape[axis] = -1
+    return q.astype(np.float32) * scale.reshape(shape)
+
+
 def _maps(g):
     producer = {o: n for n in g.node for o in n.output}
     consumers = {}
@@ -61,12 +79,10 @@ def fold_dequantize(proto, keep_gather=False):
         uses = {(c.op_type, k) for c, k in consumers.get(n.output[0], [])}
         if keep_gather and ("Gather", 0) in uses:
             continue
-        q = numpy_helper.to_array(inits[n.input[0]]).astype(np.float32)
+        q = numpy_helper.to_array(inits[n.input[0]])
         scale = numpy_helper.to_array(inits[n.input[1]]).astype(np.float32)
         axis = next((a.i for a in n.attribute if a.name == "axis"), 1)
-        shape = [1] * q.ndim
-        shape[axis] = -1
-        g.initializer.append(numpy_helper.from_array(q * scale.reshape(shape), n.output[0]))
+        g.initializer.append(numpy_helper.from_array(dequantize(q, scale, axis), n.output[0]))
         g.node.remove(n)
         drop += list(n.input)
     _prune(proto, drop)
@@ -120,9 +136,7 @@ def _replace(proto, node, new_nodes, new_inits, old_names):
 def to_dqmm(proto):
     proto = copy.deepcopy(proto)
     for k, (node, w, names) in enumerate(weight_matmuls(proto)):
-        scale = (np.abs(w).max(axis=0) / 127.0).astype(np.float32)
-        scale[scale == 0] = 1.0
-        q = np.clip(np.round(w / scale), -127, 127).astype(np.int8)
+        q, scale = quantize_per_channel(w, 1)  # [K, N]: one scale per output column
         base = f"w{k}_dqmm"
         inits = [numpy_helper.from_array(q, base + "_q"), numpy_helper.from_array(scale, base + "_scale"),
                  numpy_helper.from_array(np.zeros_like(scale, dtype=np.int8), base + "_zp")]
@@ -167,7 +181,6 @@ def to_nbits(proto, bits, block, accuracy_level):
 def to_fp16_weights(proto):
     proto = copy.deepcopy(proto)
     g = proto.graph
-    _, consumers = _maps(g)
     new_nodes = []
     for init in list(g.initializer):
         if init.data_type != TensorProto.FLOAT or len(init.dims) != 2 or np.prod(init.dims) < 1024:
@@ -239,8 +252,8 @@ def describe(candidate):
 
 
 def rewrite_in_place(path, src, candidate):
-    import hashlib
     import json
+    from export import sha256  # local: export.py imports torch, which nothing else here needs
     proto = build(candidate, src)
     proto.doc_string = f"Headstart μLM decoder with KV cache, inference form {candidate} (training/quant.py)"
     onnx.checker.check_model(proto)
@@ -249,7 +262,7 @@ def rewrite_in_place(path, src, candidate):
     if os.path.exists(card_path):
         card = json.load(open(card_path, encoding="utf-8"))
         card["file_size_bytes"] = os.path.getsize(path)
-        card["sha256"] = hashlib.sha256(open(path, "rb").read()).hexdigest()
+        card["sha256"] = sha256(path)
         q = card.setdefault("quantization", {})
         q["graph"] = describe(candidate)
         q["form"] = candidate

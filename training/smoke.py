@@ -251,7 +251,7 @@ def check_topic(s):
     s.add("topic: 'Sure! Here is…' whose content words come after 8 words is off topic",
           topic.opener_restates_question(off) is False and topic.opener_restates_question(Ex("t", text="x")) is None)
     mix = {"@off_topic_opener": 0.25}
-    s.add("mix: @off_topic_opener multiplies only the off-topic conversation's weight, no file pattern matches it",
+    s.add("mix: the @off_topic_opener key is never taken for a file pattern",
           data.weight_for("chat/a.jsonl", mix) == 1.0, f"{data.weight_for('chat/a.jsonl', mix)}")
 
 
