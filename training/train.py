@@ -27,7 +27,8 @@ import sys
 import time
 
 import numpy as np
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # spinning OpenMP threads on a busy 2-core box: 10x slower
+if "GOMP_SPINCOUNT" not in os.environ:  # spinning OpenMP threads on a busy 2-core box: 10x slower
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import torch
 import torch.nn.functional as F
 
