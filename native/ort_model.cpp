@@ -127,9 +127,17 @@ private:
             past_ = 0;
             return Error{std::string("ONNX Runtime failed to run ") + info_.path + ": " + e.what()};
         }
-        // logits [1, seq, vocab]: keep the last position.
+        // logits [1, seq, vocab], or [1, 1, vocab] from a model that projects only the last position
+        // (training/quant.py -last): keep the last row either way.
+        const auto shape = outputs[0].GetTensorTypeAndShapeInfo().GetShape();
+        if (shape.size() != 3 || shape[1] < 1 || shape[1] > seq || shape[2] != info_.vocab_size) {
+            past_values_.clear();
+            past_ = 0;
+            return Error{"model " + info_.path + " gave logits of an unexpected shape (expected [1, " +
+                         std::to_string(seq) + " or 1, " + std::to_string(info_.vocab_size) + "])"};
+        }
         const float* all = outputs[0].GetTensorData<float>();
-        const float* last = all + static_cast<size_t>(seq - 1) * info_.vocab_size;
+        const float* last = all + static_cast<size_t>(shape[1] - 1) * info_.vocab_size;
         std::copy(last, last + info_.vocab_size, logits_.begin());
         // present.* become the next run's past_key_values.* (same order, see load).
         past_values_.clear();

@@ -120,6 +120,33 @@ TEST_CASE("ort: the int8 model stays close to the fp32 one", "[ort]") {
     CHECK(dot / std::sqrt(na * nb) > 0.99);
 }
 
+TEST_CASE("ort: a model with last-position logits ([1, 1, V], quant.py -last) gives the same numbers", "[ort]") {
+    const auto ref = reference();
+    const auto prompt = ref["prompt_ids"].get<std::vector<int>>();
+    auto int8 = load("tiny-int8.onnx");  // DequantizeLinear folded at load: the fp32 arithmetic
+    auto last = load("tiny-int8.fp32-last.onnx");
+    auto head = load("tiny-int8.nbits8-b32-head-last.onnx");  // int8 activations: close, not equal
+    REQUIRE(int8->prefill(prompt).ok());
+    REQUIRE(last->prefill(prompt).ok());
+    REQUIRE(head->prefill(prompt).ok());
+    CHECK(last->logits().size() == int8->logits().size());
+    CHECK(max_abs_diff(int8->logits(), last->logits()) < 1e-4f);
+    CHECK(max_abs_diff(int8->logits(), head->logits()) < 0.5f);
+    std::vector<int> a{argmax(int8->logits())}, b{argmax(last->logits())};
+    for (int i = 0; i < 12; ++i) {  // decode steps: one row of logits each, read from the output's shape
+        REQUIRE(int8->step(a.back()).ok());
+        REQUIRE(last->step(b.back()).ok());
+        REQUIRE(head->step(a.back()).ok());
+        CHECK(max_abs_diff(int8->logits(), last->logits()) < 1e-4f);
+        a.push_back(argmax(int8->logits()));
+        b.push_back(argmax(last->logits()));
+    }
+    CHECK(a == b);
+    const auto torch_greedy = ref["int8_rounded_weights"]["greedy_ids"].get<std::vector<int>>();  // torch, same weights
+    REQUIRE(torch_greedy.size() <= a.size());
+    CHECK(std::vector<int>(a.begin(), a.begin() + static_cast<long>(torch_greedy.size())) == torch_greedy);
+}
+
 TEST_CASE("ort: bad model files give a readable error, not a crash", "[ort]") {
     SECTION("missing") {
         auto m = load_ort_model("no/such/model.onnx");

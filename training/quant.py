@@ -19,6 +19,18 @@ writes <out>/<stem>.<candidate>.onnx for every candidate:
   nbits8-bN-fp / nbits4-bN-fp   accuracy_level 0: weights dequantized per block, fp32 arithmetic
   fp16w        fp16 weights + Cast (half the file; folded to fp32 at load: the fp32 arithmetic)
 
+and two options, appended to a name (e.g. nbits8-b128-head-last):
+
+  -head        the tied output projection too (MatMulNBits 8-bit, blocks of N, on the embedding table's own
+               int8 rows and scales; the embedding Gather reads the same uint8 table and dequantizes the
+               rows it picks, so the table is on disk and in memory once, not folded to two fp32 copies)
+  -last        the output projection only for the last position (logits [batch, 1, vocab]): the C++ core
+               and the browser read only the last position's logits, so a prefill of T tokens skips
+               T-1 rows of the largest MatMul; the numbers of that row do not change
+
+8-bit MatMulNBits reuses the export's per-column scales in every block, so its weights are the export's
+int8 numbers exactly (no second rounding); 4-bit rescales per block.
+
 Only the MatMuls whose B is a weight change (the attention and MLP projections); the embedding table
 stays int8 + DequantizeLinear on disk, and the tied output projection (Transpose of that table) is folded
 to fp32 at load like the Gather's (session.disable_quant_qdq=1), so the logits keep fp32 arithmetic. Every
@@ -34,8 +46,10 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-CANDIDATES = ["fp32", "dq-folded", "dqmm", "nbits8-b32", "nbits8-b128", "nbits4-b32", "nbits4-b128",
+CANDIDATES = ["fp32", "fp32-last", "dq-folded", "dqmm", "dqmm-last", "nbits8-b32", "nbits8-b128", "nbits8-b128-last",
+              "nbits8-b128-head", "nbits8-b128-head-last", "nbits8-b32-head-last", "nbits4-b32", "nbits4-b128",
               "fp16w"]  # also known: nbits8-b32-fp, nbits4-b32-fp (accuracy_level 0)
+FORMS = ("fp32", "dq-folded", "dqmm", "nbits8", "nbits4", "fp16w")
 
 
 def quantize_per_channel(w, axis):
@@ -146,17 +160,21 @@ def to_dqmm(proto):
     return _with_ms_domain(proto)
 
 
-def pack_nbits(w, bits, block):
+def pack_nbits(w, bits, block, column_scales=None):
     """w [K, N] -> (B uint8 [N, k_blocks, block*bits/8], scales float32 [N * k_blocks]) for MatMulNBits,
-    symmetric (no zero_points input: the op's default zero point 2^(bits-1))."""
+    symmetric (no zero_points input: the op's default zero point 2^(bits-1)). column_scales [N]: one scale
+    per output column in every block (w already on that int8 grid comes back exactly); else one per block."""
     K, N = w.shape
     kb = (K + block - 1) // block
     wt = np.zeros((N, kb * block), dtype=np.float32)
     wt[:, :K] = w.T
     wt = wt.reshape(N, kb, block)
     qmax = 2 ** (bits - 1) - 1
-    scale = np.abs(wt).max(axis=2) / qmax
-    scale[scale == 0] = 1.0
+    if column_scales is not None:
+        scale = np.repeat(np.asarray(column_scales, dtype=np.float32)[:, None], kb, axis=1)
+    else:
+        scale = np.abs(wt).max(axis=2) / qmax
+        scale[scale == 0] = 1.0
     zp = 2 ** (bits - 1)
     q = np.clip(np.round(wt / scale[:, :, None]) + zp, 0, 2 ** bits - 1).astype(np.uint8)
     if bits == 4:
@@ -168,7 +186,8 @@ def to_nbits(proto, bits, block, accuracy_level):
     proto = copy.deepcopy(proto)
     for k, (node, w, names) in enumerate(weight_matmuls(proto)):
         K, N = w.shape
-        q, scale = pack_nbits(w, bits, block)
+        # 8-bit: the export's grid (quantize_per_channel finds the same column scales again), so no second rounding
+        q, scale = pack_nbits(w, bits, block, quantize_per_channel(w, 1)[1] if bits == 8 else None)
         base = f"w{k}_nbits"
         inits = [numpy_helper.from_array(q, base + "_q"), numpy_helper.from_array(scale, base + "_scales")]
         nn = helper.make_node("MatMulNBits", [node.input[0], base + "_q", base + "_scales"], list(node.output),
@@ -195,6 +214,91 @@ def to_fp16_weights(proto):
     return proto
 
 
+def quantize_tied_head(proto, block):
+    """The tied output projection as MatMulNBits 8-bit on the embedding table's own int8 rows (one table:
+    the Gather reads the same uint8 blocks and dequantizes only the rows it picks)."""
+    proto = copy.deepcopy(proto)
+    g = proto.graph
+    inits = {i.name: i for i in g.initializer}
+    producer, consumers = _maps(g)
+    head = next((n for n in g.node if n.op_type == "MatMul" and "logits" in n.output), None)
+    t = producer.get(head.input[1]) if head is not None else None
+    dq = producer.get(t.input[0]) if t is not None and t.op_type == "Transpose" else None
+    if dq is None or dq.op_type != "DequantizeLinear" or dq.input[0] not in inits:
+        raise SystemExit("training/quant.py: -head needs the tied int8 embedding (Gather + Transpose of one DequantizeLinear)")
+    gathers = [c for c, k in consumers.get(dq.output[0], []) if c.op_type == "Gather" and k == 0]
+    q = numpy_helper.to_array(inits[dq.input[0]]).astype(np.int16)          # [V, d]
+    scale = numpy_helper.to_array(inits[dq.input[1]]).astype(np.float32)    # [V]: one per row
+    V, d = q.shape
+    if d % block:
+        raise SystemExit(f"training/quant.py: -head needs d_model ({d}) to be a multiple of the block ({block})")
+    kb = d // block
+    table = "tied_table_u8"
+    new_inits = [numpy_helper.from_array((q + 128).astype(np.uint8).reshape(V, kb, block), table),
+                 numpy_helper.from_array(np.repeat(scale, kb), "tied_table_block_scales"),
+                 numpy_helper.from_array(scale, "tied_table_row_scales"),
+                 numpy_helper.from_array(np.array(128.0, dtype=np.float32), "tied_table_zero"),
+                 numpy_helper.from_array(np.array([0, 0, d], dtype=np.int64), "tied_table_row_shape"),
+                 numpy_helper.from_array(np.array([-1], dtype=np.int64), "tied_table_last_axis")]
+    g.initializer.extend(new_inits)
+    at = list(g.node).index(head)
+    g.node.remove(head)
+    g.node.insert(at, helper.make_node("MatMulNBits", [head.input[0], table, "tied_table_block_scales"],
+                                       list(head.output), name="tied_output_nbits", domain="com.microsoft",
+                                       K=d, N=V, bits=8, block_size=block, accuracy_level=4))
+    for k, gn in enumerate(gathers):
+        ids, out, p = gn.input[1], gn.output[0], f"tied_gather{k}"
+        nodes = [helper.make_node("Gather", [table, ids], [p + "_u8"], name=p, axis=0),
+                 helper.make_node("Cast", [p + "_u8"], [p + "_f"], name=p + "_cast", to=TensorProto.FLOAT),
+                 helper.make_node("Reshape", [p + "_f", "tied_table_row_shape"], [p + "_rows"], name=p + "_reshape"),
+                 helper.make_node("Sub", [p + "_rows", "tied_table_zero"], [p + "_q"], name=p + "_sub"),
+                 helper.make_node("Gather", ["tied_table_row_scales", ids], [p + "_s"], name=p + "_scale", axis=0),
+                 helper.make_node("Unsqueeze", [p + "_s", "tied_table_last_axis"], [p + "_s1"], name=p + "_unsqueeze"),
+                 helper.make_node("Mul", [p + "_q", p + "_s1"], [out], name=p + "_mul")]
+        at = list(g.node).index(gn)
+        g.node.remove(gn)
+        for j, nn in enumerate(nodes):
+            g.node.insert(at + j, nn)
+    g.node.remove(t)
+    g.node.remove(dq)
+    _prune(proto, list(dq.input) + [dq.output[0], t.output[0]])
+    return _with_ms_domain(proto)
+
+
+def last_position_logits(proto):
+    """logits [batch, 1, vocab]: the output projection reads only the last position's hidden state."""
+    proto = copy.deepcopy(proto)
+    g = proto.graph
+    head = next((n for n in g.node if "logits" in n.output), None)
+    if head is None or head.op_type not in ("MatMul", "MatMulNBits", "DynamicQuantizeMatMul"):
+        raise SystemExit("training/quant.py: -last needs the logits to come from one MatMul")
+    g.initializer.append(numpy_helper.from_array(np.array([-1], dtype=np.int64), "last_position_index"))
+    last = head.input[0] + "_last_position"
+    g.node.insert(list(g.node).index(head), helper.make_node("Gather", [head.input[0], "last_position_index"], [last],
+                                                              name="last_position", axis=1))
+    head.input[0] = last
+    out = next(o for o in g.output if o.name == "logits")
+    dim = out.type.tensor_type.shape.dim[1]
+    dim.Clear()
+    dim.dim_value = 1
+    del g.value_info[:]  # stale shapes downstream of the cut; ORT infers them again
+    return proto
+
+
+def parse(candidate):
+    """'nbits8-b128-head-last' -> ('nbits8', 128, fp=False, head=True, last=True)."""
+    form = next((f for f in sorted(FORMS, key=len, reverse=True) if candidate == f or candidate.startswith(f + "-")), None)
+    if form is None:
+        raise SystemExit(f"training/quant.py: unknown candidate {candidate} (known: {', '.join(CANDIDATES)})")
+    opts = candidate[len(form):].split("-")[1:]
+    block = next((int(o[1:]) for o in opts if o[:1] == "b" and o[1:].isdigit()), None)
+    known = {"fp", "head", "last"} | ({f"b{block}"} if block else set())
+    if any(o not in known for o in opts) or (form.startswith("nbits") and not block) or \
+            (block and not form.startswith("nbits")) or ("head" in opts and form != "nbits8"):
+        raise SystemExit(f"training/quant.py: bad candidate {candidate} (form[-bN][-fp][-head][-last]; -head: nbits8 only)")
+    return form, block, "fp" in opts, "head" in opts, "last" in opts
+
+
 def _with_ms_domain(proto):
     if not any(o.domain == "com.microsoft" for o in proto.opset_import):
         proto.opset_import.append(helper.make_opsetid("com.microsoft", 1))
@@ -218,37 +322,38 @@ def dqmm_to_dq(proto):
 
 def build(candidate, int8_proto):
     """The rewritten model of one candidate, from an int8 export (DequantizeLinear or DynamicQuantizeMatMul)."""
+    form, block, fp, head, last = parse(candidate)
     int8_proto = dqmm_to_dq(int8_proto)
-    if candidate == "dq-folded":
-        return copy.deepcopy(int8_proto)
-    fp32 = fold_dequantize(int8_proto)
-    if candidate == "fp32":
-        return fp32
-    if candidate == "fp16w":
-        return to_fp16_weights(fp32)
-    # the int8 candidates keep the embedding table int8 (Gather folds it at load)
-    base = fold_dequantize(int8_proto, keep_gather=True)
-    if candidate == "dqmm":
-        return to_dqmm(base)
-    if candidate.startswith("nbits"):
-        parts = candidate.split("-")
-        bits, block = int(parts[0][5:]), int(parts[1][1:])
-        return to_nbits(base, bits, block, 0 if parts[-1] == "fp" else 4)
-    raise SystemExit(f"training/quant.py: unknown candidate {candidate} (known: {', '.join(CANDIDATES)})")
+    if form == "dq-folded":
+        out = copy.deepcopy(int8_proto)
+    elif form == "fp32":
+        out = fold_dequantize(int8_proto)
+    elif form == "fp16w":
+        out = to_fp16_weights(fold_dequantize(int8_proto))
+    else:  # the int8 candidates keep the embedding table int8 (Gather folds it at load)
+        base = fold_dequantize(int8_proto, keep_gather=True)
+        out = to_dqmm(base) if form == "dqmm" else to_nbits(base, int(form[5:]), block, 0 if fp else 4)
+        if head:
+            out = quantize_tied_head(out, block)
+    return last_position_logits(out) if last else out
 
 
 def describe(candidate):
     """One line for a model card: what the graph of a candidate runs."""
-    rest = "; the embedding table (and the tied output projection) int8 + DequantizeLinear, folded to fp32 at load"
-    if candidate == "dqmm":
+    form, block, fp, head, last = parse(candidate)
+    rest = ("; the embedding table and the tied output projection: one uint8 table, MatMulNBits 8-bit for the logits, "
+            "the Gather dequantizing the rows it picks" if head else
+            "; the embedding table (and the tied output projection) int8 + DequantizeLinear, folded to fp32 at load")
+    rest += "; logits for the last position only" if last else ""
+    if form == "dqmm":
         return "DynamicQuantizeMatMul (com.microsoft) for the attention and MLP MatMuls (activations uint8 per call)" + rest
-    if candidate.startswith("nbits"):
-        parts = candidate.split("-")
-        arith = "fp32 arithmetic" if parts[-1] == "fp" else "accuracy_level 4: int8 activations per block"
-        return (f"MatMulNBits (com.microsoft), {parts[0][5:]}-bit weights in blocks of {parts[1][1:]} along K, {arith}, "
+    if form.startswith("nbits"):
+        arith = "fp32 arithmetic" if fp else "accuracy_level 4: int8 activations per block"
+        return (f"MatMulNBits (com.microsoft), {form[5:]}-bit weights in blocks of {block} along K, {arith}, "
                 "for the attention and MLP MatMuls" + rest)
     return {"fp32": "fp32 weights", "fp16w": "fp16 weights + Cast (folded to fp32 at load)",
-            "dq-folded": "int8 weights + DequantizeLinear, folded to fp32 at load"}.get(candidate, candidate)
+            "dq-folded": "int8 weights + DequantizeLinear, folded to fp32 at load"}[form] + \
+        ("; logits for the last position only" if last else "")
 
 
 def rewrite_in_place(path, src, candidate):
