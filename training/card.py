@@ -225,6 +225,10 @@ def main():
     for card in cards:
         size = size_of(card)
         segments = read_csv(os.path.join(a.runs, size, "segments.csv"))
+        # the segments the shipped weights saw: a later segment can be kept out of assets/ when its weights
+        # evaluated worse (it stays in the resume point's history)
+        shipped = len((card.get("training") or {}).get("segments") or segments)
+        later, segments = segments[shipped:], segments[:shipped]
         figures = eval_figures(a.eval, card["file"]) if a.eval else {}
         openers = sample_openers(a.eval, card["file"]) if a.eval else []
         if figures:
@@ -236,6 +240,10 @@ def main():
         else:  # no new run: the figures the card already holds
             figures, openers = card.get("evaluation") or {}, card.get("vicuna_openers") or []
         parts.append(card_markdown(card, segments, figures, openers))
+        for sg in later:
+            parts.append(f"Segment {sg['segment']} ({int(sg['tokens']) / 1e6:.2f}M more tokens, held-out replies "
+                         f"{sg.get('val_sft_loss', '')}, first 16 {sg.get('val_opener_loss', '')}) is in the resume point, "
+                         "not in this file: its exported weights evaluated worse on the openers (commit log).\n")
     ranked = ranking(cards)
     with open(os.path.join(a.models, "models.json"), "w", encoding="utf-8") as f:
         json.dump({"ranked_by": f"{RANK_SET}: share of the μLM's openers with a content word of the question, "

@@ -9,6 +9,12 @@
 # once, at the end of the session (each commit of resume.pt stays in git's history). Then:
 #   /usr/bin/python3 training/export.py --run build/training/run-SIZE --out assets/models --name mulm-SIZE --formats int8
 #   scripts/eval --quality                     # eval figures + cards (assets/models/README.md)
+# Restarting a segment from scratch: train.py's --save-every also rewrites training/runs/SIZE/ mid-segment,
+# and a stale build/training/run-SIZE is resumed as is, so: kill it, rm -rf build/training/run-SIZE,
+# git checkout training/runs/SIZE, start again. Never SIGSTOP it to free the CPU: --minutes is wall time
+# (a 60-minute stop in 16m segment 2 spent an hour of its budget at 50 tokens/s on the decay's tail).
+# A resumed segment re-warms to the peak lr: 1.5e-3 spiked the 8m's held-out loss (3.01 -> 3.36 at step
+# 200); --sft-lr 6e-4 did not (2.99 -> 3.08), so pass it for continued segments.
 # The tokenizer is the committed assets/models/tokenizer.json (trained once from train/chat + chat_extra:
 # every size and session must share it); the shards are rebuilt from ../shared/data/train with the mix
 # training/mix/chat-v2.json (chat-v1 for the first segments), the same bytes every time. Nothing under ../shared/data/eval is read.
