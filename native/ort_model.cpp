@@ -77,14 +77,17 @@ private:
                     std::copy(from + h * old_len * dim, from + (h * old_len + new_len) * dim, to + h * new_len * dim);
                 cut.push_back(std::move(t));
             }
-        } catch (const Ort::Exception& e) {
-            past_values_.clear();
-            past_ = 0;
-            return Error{std::string("cannot cut the KV cache: ") + e.what()};
-        }
+        } catch (const Ort::Exception& e) { return drop_cache(std::string("cannot cut the KV cache: ") + e.what()); }
         past_values_ = std::move(cut);
         past_ = keep;
         return Ok{};
+    }
+
+    // A failed run or cut leaves no half-updated cache: the next call starts from an empty past.
+    Error drop_cache(std::string why) {
+        past_values_.clear();
+        past_ = 0;
+        return Error{std::move(why)};
     }
 
     Status run(const std::vector<int>& tokens) {
@@ -123,19 +126,14 @@ private:
             outputs = session_->Run(Ort::RunOptions{nullptr}, input_ptrs_.data(), inputs.data(), inputs.size(),
                                     output_ptrs_.data(), output_ptrs_.size());
         } catch (const Ort::Exception& e) {
-            past_values_.clear();
-            past_ = 0;
-            return Error{std::string("ONNX Runtime failed to run ") + info_.path + ": " + e.what()};
+            return drop_cache(std::string("ONNX Runtime failed to run ") + info_.path + ": " + e.what());
         }
         // logits [1, seq, vocab], or [1, 1, vocab] from a model that projects only the last position
         // (training/quant.py -last): keep the last row either way.
         const auto shape = outputs[0].GetTensorTypeAndShapeInfo().GetShape();
-        if (shape.size() != 3 || shape[1] < 1 || shape[1] > seq || shape[2] != info_.vocab_size) {
-            past_values_.clear();
-            past_ = 0;
-            return Error{"model " + info_.path + " gave logits of an unexpected shape (expected [1, " +
-                         std::to_string(seq) + " or 1, " + std::to_string(info_.vocab_size) + "])"};
-        }
+        if (shape.size() != 3 || (shape[1] != seq && shape[1] != 1) || shape[2] != info_.vocab_size)
+            return drop_cache("model " + info_.path + " gave logits of an unexpected shape (expected [1, " +
+                              std::to_string(seq) + " or 1, " + std::to_string(info_.vocab_size) + "])");
         const float* all = outputs[0].GetTensorData<float>();
         const float* last = all + static_cast<size_t>(shape[1] - 1) * info_.vocab_size;
         std::copy(last, last + info_.vocab_size, logits_.begin());

@@ -181,7 +181,7 @@ async function runOnce(m, ids, keep) {
   if (!logits || logits.dims.length !== 3) throw new Error('logits must be [batch, seq, vocab]');
   const vocab = logits.dims[2];
   const rows = logits.dims[1];  // seq, or 1 from a model that projects only the last position (quant.py -last)
-  if (rows < 1 || rows > seq) throw new Error(`logits must be [batch, ${seq} or 1, vocab], got rows ${rows}`);
+  if (rows !== seq && rows !== 1) throw new Error(`logits must be [batch, ${seq} or 1, vocab], got rows ${rows}`);
   const last = logits.data.slice((rows - 1) * vocab, rows * vocab);  // a copy: transferable
   logits.dispose?.();
   return { logits: last, runMs };
