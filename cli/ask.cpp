@@ -6,6 +6,8 @@
 //   --model FILE.onnx --tokenizer FILE   the μLM (default: the evaluation's default in assets/models,
 //                                        native/model_files.h, + assets/models/tokenizer.json)
 //   --threads N                          ORT intra-op threads (1)
+//   --kernels K                          what runs the μLM's int8 weights: auto (kernels.json beside the
+//                                        model, else fp32), fp32, nbits8-bN (native/ort_model.h)
 //   --cloud URL                          OpenAI-compatible endpoint (http://127.0.0.1:8088)
 //   --cloud-model NAME --api-key-env VAR the model id and the env variable holding the API key
 //   --ca-file PEM                        extra CA for an https endpoint (certificates are always verified)
@@ -43,6 +45,7 @@ struct AskOptions {
     std::string model;  // empty: default_model()
     std::string tokenizer = "assets/models/tokenizer.json";
     int threads = 1;
+    std::string kernels = "auto";
     std::string api_key_env;
     bool json_out = false;
     TurnConfig turn;
@@ -81,6 +84,9 @@ std::string parse_ask(int argc, char** argv, AskOptions* o) {
         else if (a == "--threads") {
             if (!parse_number(v, 1, 64, &n)) return "bad --threads";
             o->threads = static_cast<int>(n);
+        } else if (a == "--kernels") {
+            if (const std::string bad = check_kernels(v); !bad.empty()) return "--kernels: " + bad;
+            o->kernels = v;
         } else if (a == "--cloud") o->run.endpoint.base_url = v;
         else if (a == "--cloud-model") o->run.endpoint.model = o->turn.handoff.model = v;
         else if (a == "--api-key-env") o->api_key_env = v;
@@ -170,6 +176,7 @@ int headstart::ask_main(int argc, char** argv) {
         }
         OrtModelOptions mo;
         mo.threads = o.threads;
+        mo.kernels = o.kernels;
         auto m = load_ort_model(o.model, mo);
         if (!m.ok()) {
             std::fprintf(stderr, "headstart: %s\n", m.error().c_str());

@@ -10,7 +10,10 @@
 // Greedy decoding, so both paths produce the same tokens (checked).
 //
 //   headstart bench [--models A.onnx,B.onnx] [--tokenizer F] [--threads 1,2] [--runs N]
-//                   [--prompts FILE.jsonl] [--no-baseline] [--teacher-forced] [--json OUT.json]
+//                   [--kernels auto,fp32] [--prompts FILE.jsonl] [--no-baseline] [--teacher-forced] [--json OUT.json]
+//
+// --kernels times every model with each of the loader's kernel choices (native/ort_model.h): "auto"
+// (what the models folder's kernels.json chose, the default), "fp32", "nbits8-bN".
 //
 // --teacher-forced feeds a fixed, plausible opener per prompt instead of the model's own tokens:
 // the same prefill/step/sample work, so untrained models of every size can be timed (scripts/bench).
@@ -178,6 +181,7 @@ int bench_main(int argc, char** argv) {
     std::vector<std::string> models;  // default: every trained μLM in assets/models
     std::string tokenizer_path = "assets/models/tokenizer.json", json_path, prompts_path;
     std::vector<int> threads = {1, 2};
+    std::vector<std::string> kernels = {"auto"};  // native/ort_model.h: what runs the int8 weights
     int runs = 3;
     bool baseline = true, forced = false;
     for (int i = 1; i < argc; ++i) {
@@ -201,7 +205,14 @@ int bench_main(int argc, char** argv) {
             threads.clear();
             for (auto& t : split_list(v)) threads.push_back(std::max(1, std::atoi(t.c_str())));
         } else if (a == "--runs") runs = std::max(1, std::atoi(v.c_str()));
-        else if (a == "--json") json_path = v;
+        else if (a == "--kernels") {
+            kernels = split_list(v);
+            for (const auto& k : kernels)
+                if (const std::string bad = check_kernels(k); !bad.empty()) {
+                    std::fprintf(stderr, "headstart bench: --kernels: %s\n", bad.c_str());
+                    return 2;
+                }
+        } else if (a == "--json") json_path = v;
         else if (a == "--prompts") prompts_path = v;
         else {
             std::fprintf(stderr, "headstart bench: unknown option %s\n", a.c_str());
@@ -250,12 +261,16 @@ int bench_main(int argc, char** argv) {
     std::printf("%-28s %3s %8s %7s | %-15s %-15s %-15s | %-15s %7s\n", "model", "thr", "load ms", "RSS MB",
                 "TTFT p50/p95", "4 words p50/95", "decode ms/tok", "no-cache 4w/tok", "speedup");
     int status = 0;
+    std::vector<std::pair<std::string, int>> configs;  // kernels x threads, per model
+    for (const auto& k : kernels)
+        for (int t : threads) configs.emplace_back(k, t);
     for (const auto& path : models) {
-        for (int t : threads) {
+        for (const auto& [k, t] : configs) {
             const double rss0 = rss_mb();
             const auto l0 = Clock::now();
             OrtModelOptions mo;
             mo.threads = t;
+            mo.kernels = k;
             auto model = load_ort_model(path, mo);
             const double load_ms = std::chrono::duration<double, std::milli>(Clock::now() - l0).count();
             if (!model.ok()) {
@@ -316,6 +331,8 @@ int bench_main(int argc, char** argv) {
                 }
             const double rss = rss_mb() - rss0;
             json row = {{"model", path},
+                        {"kernels_asked", k},
+                        {"kernels", m.info().kernels},
                         {"threads", t},
                         {"load_ms", load_ms},
                         {"rss_mb", rss},
@@ -338,6 +355,7 @@ int bench_main(int argc, char** argv) {
             }
             report["results"].push_back(row);
             std::string name = path.substr(path.rfind('/') + 1);
+            if (kernels.size() > 1 || m.info().kernels != "fp32") name += " [" + m.info().kernels + "]";
             std::printf("%-28s %3d %8.1f %7.1f | %6.2f / %-6.2f %6.2f / %-6.2f %6.3f / %-6.3f | %-15s %7s\n",
                         name.c_str(), t, load_ms, rss, bench_percentile(cached.ttft, 0.5),
                         bench_percentile(cached.ttft, 0.95), bench_percentile(cached.four, 0.5),

@@ -40,6 +40,7 @@
 //   --limit N            first N prompts of each set; --jobs N turns at once (1); --seed S (7)
 //   --model-slots N      μLM sessions per system the jobs share (1): a turn holds one from its prefill to
 //                        its handoff, then waits on the cloud without it, so many jobs need few sessions
+//   --kernels K          what runs the μLMs' int8 weights (auto: kernels.json beside each, else fp32; fp32; nbits8-bN)
 //   --threads N          ORT threads per μLM (1); --wpm N presenter pace (200); --deadline-ms MS
 //   --quiet              no per-turn progress lines
 #include <chrono>
@@ -53,6 +54,7 @@
 #include "cli/eval.h"
 #include "core/latency_profile.h"
 #include "native/http_client.h"
+#include "native/ort_model.h"
 #include "native/turn_runner.h"
 
 namespace headstart {
@@ -126,6 +128,9 @@ std::string parse_options(int argc, char** argv, EvalOptions* o) {
         } else if (a == "--threads") {
             if (!num(1, 64)) return "bad --threads";
             o->threads = static_cast<int>(n);
+        } else if (a == "--kernels") {
+            if (const std::string bad = check_kernels(v); !bad.empty()) return "--kernels: " + bad;
+            o->kernels = v;
         } else if (a == "--max-tokens") {
             if (!num(1, 4096)) return "bad --max-tokens";
             o->max_tokens = static_cast<int>(n);

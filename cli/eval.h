@@ -45,7 +45,8 @@ struct EvalOptions {
     std::string heldout, study;
     int heldout_limit = 200, context = 0;
     int limit = 0, jobs = 1, threads = 1, max_tokens = 96;
-    int model_slots = 1;  // μLM sessions per system shared by the jobs (each held from prefill to handoff)
+    std::string kernels = "auto";  // native/ort_model.h
+    int model_slots = 1;           // μLM sessions per system shared by the jobs (each held from prefill to handoff)
     unsigned long long seed = 7, judge_seed = 11;
     double wpm = 200;
     double temperature = -1;  // < 0: the app's default sampler; 0: greedy

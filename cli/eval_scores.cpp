@@ -120,6 +120,7 @@ void score_model(const Run& run, const System& sys, const json& card,
     if (heldout_texts.empty() && !any_reference) return;
     OrtModelOptions mo;
     mo.threads = o.threads;
+    mo.kernels = o.kernels;
     auto scorer = load_ort_model(sys.model_path, mo);  // one session for both teacher-forced scores
     if (!scorer.ok()) {
         sj["scoring_error"] = scorer.error();

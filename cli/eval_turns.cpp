@@ -32,7 +32,8 @@ json opt_json(const std::optional<double>& v) { return v ? json(*v) : json(nullp
 // One system's μLM sessions: loaded on first need, at most `slots` of them, lent one turn at a time.
 class ModelPool {
 public:
-    ModelPool(std::string path, int threads, int slots) : path_(std::move(path)), threads_(threads), slots_(slots) {}
+    ModelPool(std::string path, int threads, std::string kernels, int slots)
+        : path_(std::move(path)), threads_(threads), kernels_(std::move(kernels)), slots_(slots) {}
 
     // A free session (waiting for one when all `slots` are lent), or the load error.
     Result<LanguageModel*> acquire() {
@@ -51,6 +52,7 @@ public:
         lock.unlock();
         OrtModelOptions mo;
         mo.threads = threads_;
+        mo.kernels = kernels_;
         auto m = load_ort_model(path_, mo);
         lock.lock();
         if (!m.ok()) {
@@ -69,7 +71,9 @@ public:
 
 private:
     std::string path_;
-    int threads_, slots_, loaded_ = 0;
+    int threads_;
+    std::string kernels_;
+    int slots_, loaded_ = 0;
     std::string error_;
     std::vector<std::unique_ptr<LanguageModel>> all_;
     std::vector<LanguageModel*> free_;
@@ -213,7 +217,7 @@ std::vector<TurnRecord> run_turns(const Run& run) {
     std::vector<std::unique_ptr<ModelPool>> pools(run.systems.size());
     for (size_t s = 0; s < run.systems.size(); ++s)
         if (run.systems[s].kind == SystemKind::Model)
-            pools[s] = std::make_unique<ModelPool>(run.systems[s].model_path, o.threads, o.model_slots);
+            pools[s] = std::make_unique<ModelPool>(run.systems[s].model_path, o.threads, o.kernels, o.model_slots);
     std::atomic<size_t> next{0}, done{0};
     std::mutex print_mutex;
     const auto t0 = std::chrono::steady_clock::now();

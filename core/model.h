@@ -30,6 +30,7 @@ struct ModelInfo {
     int head_dim = 0;
     bool has_position_ids = false;
     bool has_attention_mask = false;
+    std::string kernels = "fp32";  // what runs the int8 weights (native/ort_model.h): "fp32", "nbits8-b32", ...
 };
 
 class LanguageModel {

@@ -4,8 +4,10 @@
 #include <onnxruntime_cxx_api.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 
 namespace headstart {
 namespace {
@@ -159,21 +161,66 @@ private:
 
 bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
 
+// The N of "nbits8-bN", or 0 when `kernels` is not of that shape.
+int nbits8_block(const std::string& kernels) {
+    const std::string prefix = "nbits8-b";
+    if (kernels.compare(0, prefix.size(), prefix) != 0 || kernels.size() == prefix.size() ||
+        kernels.size() > prefix.size() + 3)
+        return 0;
+    int n = 0;
+    for (size_t i = prefix.size(); i < kernels.size(); ++i) {
+        if (kernels[i] < '0' || kernels[i] > '9') return 0;
+        n = n * 10 + (kernels[i] - '0');
+    }
+    return n;
+}
+
 }  // namespace
+
+std::string check_kernels(const std::string& kernels) {
+    if (kernels == "auto" || kernels == "fp32") return "";
+    const int n = nbits8_block(kernels);
+    if (n >= 16 && n <= 256 && (n & (n - 1)) == 0) return "";
+    return "unknown kernels \"" + kernels + "\" (auto, fp32, or nbits8-bN with N a power of two in 16..256)";
+}
+
+std::string chosen_kernels(const std::string& model_path) {
+    namespace fs = std::filesystem;
+    const fs::path p(model_path);
+    std::ifstream f(p.parent_path() / "kernels.json");
+    if (!f) return "fp32";
+    const auto j = nlohmann::json::parse(f, nullptr, /*allow_exceptions=*/false);
+    const std::string name = p.filename().string();
+    if (!j.is_object() || !j.contains("native") || !j["native"].is_object() || !j["native"].contains(name) ||
+        !j["native"][name].is_string())
+        return "fp32";
+    const std::string k = j["native"][name].get<std::string>();
+    return k != "auto" && check_kernels(k).empty() ? k : "fp32";
+}
 
 Result<std::unique_ptr<LanguageModel>> load_ort_model(const std::string& path, const OrtModelOptions& options) {
     if (!file_exists(path)) return Error{"model file not found: " + path};
+    if (const std::string bad = check_kernels(options.kernels); !bad.empty())
+        return Error{"model " + path + ": " + bad};
+    const std::string kernels = options.kernels == "auto" ? chosen_kernels(path) : options.kernels;
     Ort::SessionOptions so;
     so.SetIntraOpNumThreads(options.threads);
     so.SetInterOpNumThreads(1);
     so.SetExecutionMode(ORT_SEQUENTIAL);
     so.SetGraphOptimizationLevel(options.optimize ? GraphOptimizationLevel::ORT_ENABLE_ALL
                                                   : GraphOptimizationLevel::ORT_DISABLE_ALL);
-    // int8 exports keep weights as int8 + scale. DequantizeLinear ones are folded to fp32 at load
-    // (exact; ORT would otherwise turn DQ + MatMul into MatMulNBits kernels); the forms that
-    // scripts/quant_candidates may choose per μLM (MatMulNBits, DynamicQuantizeMatMul, written by
-    // training/quant.py) carry their own int8 kernels and only their embedding table's DQ folds here.
-    so.AddConfigEntry("session.disable_quant_qdq", "1");
+    // int8 exports keep weights as int8 + scale. "fp32": every DequantizeLinear is folded to fp32 at
+    // load (exact). "nbits8-bN": ORT's QDQ transformer turns each DQ + MatMul into MatMulNBits (8 bits,
+    // blocks of N, accuracy level 4: int8 activations); the embedding table of the shipped form is
+    // Cast + Mul, which constant folding takes either way (a DQ there would run on every call). Files
+    // that carry their own int8 kernels (training/quant.py's candidates) load the same under "fp32".
+    if (kernels == "fp32") {
+        so.AddConfigEntry("session.disable_quant_qdq", "1");
+    } else {
+        so.AddConfigEntry("session.disable_quant_qdq", "0");
+        so.AddConfigEntry("session.qdq_matmulnbits_accuracy_level", "4");
+        so.AddConfigEntry("session.qdq_matmulnbits_block_size", std::to_string(nbits8_block(kernels)).c_str());
+    }
     std::unique_ptr<Ort::Session> session;
     try {
         session = std::make_unique<Ort::Session>(ort_env(), path.c_str(), so);
@@ -183,6 +230,7 @@ Result<std::unique_ptr<LanguageModel>> load_ort_model(const std::string& path, c
 
     ModelInfo info;
     info.path = path;
+    info.kernels = kernels;
     Ort::AllocatorWithDefaultOptions alloc;
     std::vector<std::string> inputs;
     std::map<std::string, size_t> input_at;

@@ -8,8 +8,10 @@ perplexity change and the share of Vicuna-bench prompts whose greedy opener (the
 "mulm_text") is identical. Speed, per model, from one `headstart bench` process (1 thread, cold prompt):
 TTFT, 4 words and decode p50, each with its ratio to the fp32 candidate of the same model. The chosen
 path: the fastest candidate (the μLM's own time to 4 words) whose perplexity cost
-is <= 1% and whose openers are >= 95% identical, chosen per trained μLM (choose()). Writes <out>/candidates.md and
-<out>/candidates.json.
+is <= 1% and whose openers are >= 95% identical, chosen per trained μLM (choose()) among those the native
+loader makes from the one shipped file (runtime_kernels(): fp32, nbits8-bN), since the browser needs that
+file as it is. Writes <out>/candidates.md, <out>/candidates.json and, with --kernels-out, the manifest the
+loader reads (assets/models/kernels.json, native/ort_model.h).
 """
 import argparse
 import json
@@ -29,6 +31,15 @@ def split_name(path):
     if not cand and stem.endswith("-int8"):
         return stem[:-5], "shipped"
     return stem, cand
+
+
+def runtime_kernels(cand):
+    """The native loader's kernels (native/ort_model.h) that give this candidate's numbers from the shipped
+    file, or None when only a file of that form would (dqmm, 4-bit, -head, fp16w)."""
+    m = re.fullmatch(r"nbits8-b(\d+)(-last)?", cand)
+    if m:
+        return f"nbits8-b{m.group(1)}"
+    return "fp32" if cand in ("fp32", "fp32-last") else None
 
 
 def size_of(stem):
@@ -77,6 +88,8 @@ def load_speed(bench_path, threads=1):
         if r.get("threads") != threads:
             continue
         stem, cand = split_name(r["model"])
+        if cand == "shipped":  # scripts/bench: the shipped file with the loader's chosen kernels and with fp32
+            cand = "fp32" if r.get("kernels_asked") == "fp32" else f"shipped ({r.get('kernels', 'fp32')})"
         kv = r["kv_cache"]
         out.setdefault(stem, {})[cand] = {
             "model": r["model"], "threads": threads, "teacher_forced": report.get("teacher_forced", False),
@@ -109,8 +122,23 @@ def choose(quality, speed):
               q["identical_openers"] >= IDENTICAL_MIN and c in speed.get(stem, {})]
         fp32 = speed.get(stem, {}).get("fp32", {}).get("four_words_ms")
         ok = [c for c in ok if fp32 is None or speed[stem][c]["four_words_ms"] < fp32]  # faster than fp32 or not worth it
+        ok = [c for c in ok if runtime_kernels(c)]
         chosen[stem] = min(ok, key=lambda c: speed[stem][c]["four_words_ms"]) if ok else None
     return chosen
+
+
+def passing_file_forms(quality, speed):
+    """Per trained μLM: candidates within the bars and faster than fp32 that only a file of their own form
+    would give (not chosen: the browser needs the shipped file), fastest first."""
+    out = {}
+    for stem, cands in quality.items():
+        fp32 = speed.get(stem, {}).get("fp32", {}).get("four_words_ms")
+        out[stem] = sorted((c for c, q in cands.items() if not runtime_kernels(c) and c in speed.get(stem, {}) and
+                            q["perplexity_change"] is not None and q["perplexity_change"] <= PPL_LIMIT and
+                            q["identical_openers"] is not None and q["identical_openers"] >= IDENTICAL_MIN and
+                            (fp32 is None or speed[stem][c]["four_words_ms"] < fp32)),
+                           key=lambda c: speed[stem][c]["four_words_ms"])
+    return out
 
 
 def fmt(v, d=2, pct=False):
@@ -147,8 +175,13 @@ def table(quality, speed, chosen):
         lines.append("| " + " | ".join(row) + " |")
     rule = (f"Chosen per trained μLM (← in the table): the candidate with the shortest time to 4 words among those "
             f"faster than fp32 with ≤ {PPL_LIMIT * 100:.0f}% perplexity cost and ≥ {IDENTICAL_MIN * 100:.0f}% greedy "
-            "openers identical to fp32 on Vicuna-bench: " +
+            "openers identical to fp32 on Vicuna-bench, of those the native loader makes from the shipped file "
+            "(fp32, nbits8-bN): " +
             ", ".join(f"{size_of(s)} {c or 'none (fp32 stays)'}" for s, c in sorted(chosen.items())) + ".")
+    others = passing_file_forms(quality, speed)
+    if any(others.values()):
+        rule += (" Within the bars too, but only as a file of their own form: " +
+                 "; ".join(f"{size_of(s)} {', '.join(v)}" for s, v in sorted(others.items()) if v) + ".")
     return "\n".join(lines) + "\n\n" + rule + "\n"
 
 
@@ -195,6 +228,7 @@ def main(argv=None):
     p.add_argument("--out")
     p.add_argument("--summary", help="comma list of bench reports: print scripts/bench's table instead")
     p.add_argument("--json", help="with --summary: write it as JSON too")
+    p.add_argument("--kernels-out", help="write the chosen kernels per shipped file here (assets/models/kernels.json)")
     a = p.parse_args(argv)
     if a.summary:
         summary([r for r in a.summary.split(",") if r], a.json)
@@ -214,6 +248,16 @@ def main(argv=None):
     json.dump({"chosen": chosen, "ppl_limit": PPL_LIMIT, "identical_min": IDENTICAL_MIN,
                "quality": quality, "speed": speed}, open(os.path.join(a.out, "candidates.json"), "w"), indent=2)
     print(md)
+    if a.kernels_out:
+        native = {f"{stem}-int8.onnx": runtime_kernels(c) if c else "fp32" for stem, c in sorted(chosen.items())}
+        with open(a.kernels_out, "w", encoding="utf-8") as f:
+            json.dump({"written_by": "scripts/quant_candidates (scripts/quant_table.py)",
+                       "rule": f"per shipped μLM, the fastest of fp32 and MatMulNBits 8-bit in blocks of N made at load "
+                               f"with <= {PPL_LIMIT * 100:.0f}% held-out perplexity cost and >= "
+                               f"{IDENTICAL_MIN * 100:.0f}% greedy Vicuna-bench openers identical to fp32",
+                       "native": native}, f, indent=1)
+            f.write("\n")
+        print("wrote " + a.kernels_out)
 
 
 if __name__ == "__main__":

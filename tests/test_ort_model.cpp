@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -120,31 +121,99 @@ TEST_CASE("ort: the int8 model stays close to the fp32 one", "[ort]") {
     CHECK(dot / std::sqrt(na * nb) > 0.99);
 }
 
-TEST_CASE("ort: a model with last-position logits ([1, 1, V], quant.py -last) gives the same numbers", "[ort]") {
+TEST_CASE("ort: the shipped form's last-position logits ([1, 1, V]) are the full export's numbers", "[ort]") {
     const auto ref = reference();
     const auto prompt = ref["prompt_ids"].get<std::vector<int>>();
-    auto int8 = load("tiny-int8.onnx");  // DequantizeLinear folded at load: the fp32 arithmetic
-    auto last = load("tiny-int8.fp32-last.onnx");
-    auto head = load("tiny-int8.nbits8-b32-head-last.onnx");  // int8 activations: close, not equal
-    REQUIRE(int8->prefill(prompt).ok());
-    REQUIRE(last->prefill(prompt).ok());
-    REQUIRE(head->prefill(prompt).ok());
-    CHECK(last->logits().size() == int8->logits().size());
-    CHECK(max_abs_diff(int8->logits(), last->logits()) < 1e-4f);
-    CHECK(max_abs_diff(int8->logits(), head->logits()) < 0.5f);
-    std::vector<int> a{argmax(int8->logits())}, b{argmax(last->logits())};
+    auto full = load("tiny-int8.dq-folded.onnx");  // the int8 export before quant.py: every position's logits
+    auto shipped = load("tiny-int8.onnx");         // training/quant.py "dq-last", folded to fp32 at load
+    REQUIRE(full->prefill(prompt).ok());
+    REQUIRE(shipped->prefill(prompt).ok());
+    CHECK(shipped->logits().size() == full->logits().size());
+    CHECK(max_abs_diff(full->logits(), shipped->logits()) < 1e-4f);
+    std::vector<int> a{argmax(full->logits())}, b{argmax(shipped->logits())};
     for (int i = 0; i < 12; ++i) {  // decode steps: one row of logits each, read from the output's shape
-        REQUIRE(int8->step(a.back()).ok());
-        REQUIRE(last->step(b.back()).ok());
-        REQUIRE(head->step(a.back()).ok());
-        CHECK(max_abs_diff(int8->logits(), last->logits()) < 1e-4f);
-        a.push_back(argmax(int8->logits()));
-        b.push_back(argmax(last->logits()));
+        REQUIRE(full->step(a.back()).ok());
+        REQUIRE(shipped->step(b.back()).ok());
+        CHECK(max_abs_diff(full->logits(), shipped->logits()) < 1e-4f);
+        a.push_back(argmax(full->logits()));
+        b.push_back(argmax(shipped->logits()));
     }
     CHECK(a == b);
     const auto torch_greedy = ref["int8_rounded_weights"]["greedy_ids"].get<std::vector<int>>();  // torch, same weights
     REQUIRE(torch_greedy.size() <= a.size());
     CHECK(std::vector<int>(a.begin(), a.begin() + static_cast<long>(torch_greedy.size())) == torch_greedy);
+}
+
+TEST_CASE("ort: the loader's kernels: fp32 folds the shipped file exactly, nbits8-b32 gives quant.py's nbits8-b32",
+          "[ort]") {
+    const auto prompt = reference()["prompt_ids"].get<std::vector<int>>();
+    auto with = [](const std::string& kernels) {
+        OrtModelOptions o;
+        o.kernels = kernels;
+        return o;
+    };
+    auto folded = load_ort_model(fixture("tiny-int8.onnx"), with("fp32"));
+    auto fused = load_ort_model(fixture("tiny-int8.onnx"), with("nbits8-b32"));
+    REQUIRE(folded.ok());
+    REQUIRE(fused.ok());
+    CHECK((*folded)->info().kernels == "fp32");
+    CHECK((*fused)->info().kernels == "nbits8-b32");
+    auto fp32 = load("tiny-int8.fp32.onnx");             // quant.py: every weight fp32 on disk
+    auto nbits = load("tiny-int8.nbits8-b32.onnx");      // quant.py: MatMulNBits written into the file
+    auto head = load("tiny-int8.nbits8-b32-head.onnx");  // and the tied output projection too
+    std::vector<LanguageModel*> all = {folded->get(), fused->get(), fp32.get(), nbits.get(), head.get()};
+    for (auto* m : all) REQUIRE(m->prefill(prompt).ok());
+    int next = argmax(fp32->logits());
+    for (int i = 0; i < 8; ++i) {
+        CHECK(max_abs_diff((*folded)->logits(), fp32->logits()) < 1e-5f);
+        CHECK(max_abs_diff((*fused)->logits(), nbits->logits()) < 1e-5f);  // the same kernels, made at load
+        const float moved = max_abs_diff((*fused)->logits(), fp32->logits());
+        CHECK(moved > 0.0f);  // int8 activations: the kernels did change
+        CHECK(moved < 0.5f);
+        CHECK(max_abs_diff(head->logits(), fp32->logits()) < 0.5f);
+        for (auto* m : all) REQUIRE(m->step(next).ok());
+        next = argmax(fp32->logits());
+    }
+}
+
+TEST_CASE("ort: kernels \"auto\" is what kernels.json beside the model says, anything else there means fp32", "[ort]") {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / "headstart-kernels-test";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    fs::copy_file(fixture("tiny-int8.onnx"), dir / "tiny-int8.onnx");
+    const std::string model = (dir / "tiny-int8.onnx").string();
+    auto loaded_kernels = [&] {
+        auto m = load_ort_model(model);
+        INFO((m.ok() ? std::string() : m.error()));
+        REQUIRE(m.ok());
+        return (*m)->info().kernels;
+    };
+    CHECK(chosen_kernels(model) == "fp32");  // no manifest
+    CHECK(loaded_kernels() == "fp32");
+    write_file((dir / "kernels.json").string(), R"({"native": {"tiny-int8.onnx": "nbits8-b64"}})");
+    CHECK(chosen_kernels(model) == "nbits8-b64");
+    CHECK(loaded_kernels() == "nbits8-b64");
+    for (const char* bad : {"{ not json", R"({"native": {"tiny-int8.onnx": "nbits8-b48"}})",
+                            R"({"native": {"tiny-int8.onnx": 32}})", R"({"native": {"other.onnx": "nbits8-b32"}})",
+                            R"({"native": {"tiny-int8.onnx": "auto"}})", R"(["nbits8-b32"])"}) {
+        write_file((dir / "kernels.json").string(), bad);
+        INFO(bad);
+        CHECK(chosen_kernels(model) == "fp32");
+        CHECK(loaded_kernels() == "fp32");
+    }
+    for (const char* bad : {"nbits8-b8", "nbits8-b512", "nbits8-b33", "nbits4-b32", "int8", "", "nbits8-b"}) {
+        INFO(bad);
+        CHECK_FALSE(check_kernels(bad).empty());
+        OrtModelOptions o;
+        o.kernels = bad;
+        auto m = load_ort_model(model, o);
+        REQUIRE_FALSE(m.ok());
+        CHECK_THAT(m.error(), Catch::Contains("unknown kernels"));
+    }
+    for (const char* good : {"auto", "fp32", "nbits8-b16", "nbits8-b32", "nbits8-b256"})
+        CHECK(check_kernels(good).empty());
+    fs::remove_all(dir);
 }
 
 TEST_CASE("ort: bad model files give a readable error, not a crash", "[ort]") {

@@ -311,15 +311,14 @@ def write_card(model_path, model, ck, tok, tokenizer_file, fmt, quantized=None, 
     }
     if quantized is not None:
         card["quantization"] = {
+            "form": quant.SHIPPED if int8_style == "dq" else int8_style,
             "scheme": "int8 weight-only, symmetric, one scale per output channel (per row of the embedding)",
-            "graph": {"dq": "DequantizeLinear", "cast": "Cast + Mul",
+            "graph": {"dq": quant.describe(quant.SHIPPED), "cast": "Cast + Mul",
                       "dqmm": "DynamicQuantizeMatMul (com.microsoft) for the attention and MLP MatMuls; the "
                               "embedding table (and the tied output projection) DequantizeLinear, folded to fp32 at load"}[int8_style],
             "tensors": len(quantized),
-            "runtime_note": ("ONNX Runtime 1.29 with default options turns DequantizeLinear+MatMul into int8 "
-                             "MatMulNBits kernels (int8 activations, ~0.05 logit error, slower than fp32 on x86) and "
-                             "onnxruntime-web re-dequantizes every run; session config session.disable_quant_qdq=1 "
-                             "folds the weights to fp32 at load: exact and as fast as fp32" if int8_style == "dq" else
+            "runtime_note": ("training/quant.py's shipped form (" + quant.SHIPPED + "). " + quant.SHIPPED_NOTE
+                             if int8_style == "dq" else
                              "Cast+Mul on initializers is folded to fp32 at load by every ONNX Runtime" if int8_style == "cast"
                              else "int8 x uint8 GEMMs (activations quantized per call, one scale per tensor)")}
     if parity is not None:
@@ -360,6 +359,9 @@ def export_model(model, ck, tok, out_dir, name, formats=("fp32", "int8"), tokeni
         log(f"wrote {fp32_path} ({os.path.getsize(fp32_path) / 1e6:.2f} MB)")
     if "int8" in formats:
         q_proto, quantized = quantize_int8(proto, style=int8_style)
+        if int8_style == "dq":
+            q_proto = quant.build(quant.SHIPPED, q_proto)
+            onnx.checker.check_model(q_proto)
         int8_path = os.path.join(out_dir, f"{name}-int8.onnx")
         onnx.save(q_proto, int8_path)
         written["int8"] = int8_path

@@ -8,7 +8,9 @@ writes
   DIR/tokenizer_fixture.json    [{text, ids}] over tricky texts, for the C++ tokenizer parity test
   DIR/tiny.onnx, DIR/tiny.json  fp32 decoder with KV cache + its card
   DIR/tiny-int8.onnx, DIR/tiny-int8.json   int8 weight-only variant + card
-  DIR/tiny-int8.fp32-last.onnx, DIR/tiny-int8.nbits8-b32-head-last.onnx   two training/quant.py forms of it
+  DIR/tiny-int8.onnx            the int8 export in its shipped form (training/quant.py "dq-last")
+  DIR/tiny-int8.{fp32,nbits8-b32,nbits8-b32-head}.onnx   training/quant.py candidates of it
+  DIR/tiny-int8.dq-folded.onnx  the int8 export before that form: all positions' logits, DequantizeLinear table
   DIR/reference.json            for a fixed prompt: ids, torch logits of the last prefill position, greedy ids
 Steps: tokenizer.py -> data.py -> train.py (config tiny) -> export.py -> parity.py (unless --no-parity;
 --web adds the onnxruntime-web wasm run).
@@ -81,11 +83,12 @@ def make_fixture(out, work=None, pretrain_steps=160, sft_steps=60, run_parity=Tr
         manifest = export.read_manifest(run)
         written = export.export_model(model, ck, tok, out, "tiny", ("fp32", "int8"), manifest=manifest,
                                       tokenizer_src=tok_path, log=log)
-        # two inference forms of training/quant.py on the int8 export (test_ort_model.cpp): logits for the
-        # last position only ([1, 1, V]), and that with the tied output projection as MatMulNBits 8-bit
+        # training/quant.py candidates of the shipped int8 file (test_ort_model.cpp: the loader's kernels give
+        # their numbers), and the raw int8 export with every position's logits
         int8_proto = onnx.load(written["int8"])
-        for form in ("fp32-last", "nbits8-b32-head-last"):
+        for form in ("fp32", "nbits8-b32", "nbits8-b32-head"):
             onnx.save(quant.build(form, int8_proto), os.path.join(out, f"tiny-int8.{form}.onnx"))
+        onnx.save(export.quantize_int8(onnx.load(written["fp32"]))[0], os.path.join(out, "tiny-int8.dq-folded.onnx"))
         cfg = model.cfg
         ref = {"question": REFERENCE_QUESTION, "prompt": data.prompt_text(REFERENCE_QUESTION),
                "vocab_size": cfg.vocab_size, "n_layers": cfg.n_layers, "n_kv_heads": cfg.n_kv_heads,

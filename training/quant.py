@@ -11,6 +11,10 @@ writes <out>/<stem>.<candidate>.onnx for every candidate:
                before this file (the loader folds DQ at load with session.disable_quant_qdq=1), so
                it is the baseline every other candidate is judged against
   dq-folded    the export itself (int8 on disk, folded to fp32 at load): the same numbers as fp32
+  dq           the shipped form: the export's DequantizeLinear projections, which the loader folds to fp32
+               (the browser; native "fp32") or lets ONNX Runtime fuse into MatMulNBits 8-bit at load
+               (native "nbits8-bN": the numbers of the nbits8-bN candidate), and the embedding table as
+               int8 -> Cast -> Mul(scale), which every runtime folds at load whatever its QDQ setting
   dqmm         com.microsoft DynamicQuantizeMatMul: int8 weights, one scale per output column (the
                export's own scales, so no second rounding), activations quantized to uint8 per call
   nbits8-bN    com.microsoft MatMulNBits, 8-bit weights in blocks of N along K, accuracy_level 4
@@ -46,10 +50,15 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-CANDIDATES = ["fp32", "fp32-last", "dq-folded", "dqmm", "dqmm-last", "nbits8-b32", "nbits8-b128", "nbits8-b128-last",
-              "nbits8-b128-head", "nbits8-b128-head-last", "nbits8-b32-head-last", "nbits4-b32", "nbits4-b128",
-              "fp16w"]  # also known: nbits8-b32-fp, nbits4-b32-fp (accuracy_level 0)
-FORMS = ("fp32", "dq-folded", "dqmm", "nbits8", "nbits4", "fp16w")
+SHIPPED = "dq-last"  # the form training/export.py writes and assets/models ships (see "dq" above)
+CANDIDATES = ["fp32", "dqmm", "nbits8-b16", "nbits8-b32", "nbits8-b64", "nbits8-b128", "nbits8-b256", "nbits8-b32-head",
+              "nbits8-b128-head", "nbits4-b32", "nbits4-b128", "fp16w"]  # also known: nbits8-b32-fp, nbits4-b32-fp
+SHIPPED_NOTE = ("The native loader runs it with the kernels assets/models/kernels.json names (scripts/quant_candidates): "
+                "fp32 (session.disable_quant_qdq=1 folds every weight to fp32 at load: exact) or nbits8-bN (ONNX Runtime "
+                "fuses DequantizeLinear + MatMul into MatMulNBits 8-bit at load); the browser folds to fp32")
+# (accuracy_level 0), dq-folded, dq; every one also with -last. From the shipped form (-last already)
+# every candidate has last-position logits, whatever its name says.
+FORMS = ("fp32", "dq-folded", "dq", "dqmm", "nbits8", "nbits4", "fp16w")
 
 
 def quantize_per_channel(w, axis):
@@ -100,6 +109,60 @@ def fold_dequantize(proto, keep_gather=False):
         g.node.remove(n)
         drop += list(n.input)
     _prune(proto, drop)
+    return proto
+
+
+def table_as_cast(proto):
+    """The Gather table's DequantizeLinear (the embedding, also read by the tied output projection)
+    as int8 -> Cast -> Mul(scale [rows, 1]): the same numbers, folded at load by constant folding even
+    when ONNX Runtime keeps DequantizeLinear for its QDQ fusions (it would otherwise dequantize the
+    whole table on every run)."""
+    proto = copy.deepcopy(proto)
+    g = proto.graph
+    inits = {i.name: i for i in g.initializer}
+    _, consumers = _maps(g)
+    for n in list(g.node):
+        if n.op_type != "DequantizeLinear" or n.input[0] not in inits:
+            continue
+        if ("Gather", 0) not in {(c.op_type, k) for c, k in consumers.get(n.output[0], [])}:
+            continue
+        axis = next((a.i for a in n.attribute if a.name == "axis"), 1)
+        scale = numpy_helper.to_array(inits[n.input[1]]).astype(np.float32)
+        shape = [1, 1]
+        shape[axis] = -1
+        at = list(g.node).index(n)
+        g.node.remove(n)
+        g.initializer.append(numpy_helper.from_array(scale.reshape(shape), n.input[1] + "_column"))
+        g.node.insert(at, helper.make_node("Cast", [n.input[0]], [n.output[0] + "_int8_as_float"],
+                                           name=n.name + "_cast", to=TensorProto.FLOAT))
+        g.node.insert(at + 1, helper.make_node("Mul", [n.output[0] + "_int8_as_float", n.input[1] + "_column"],
+                                               [n.output[0]], name=n.name + "_rescale"))
+        _prune(proto, list(n.input[1:]))
+    return proto
+
+
+def cast_table_to_dq(proto):
+    """table_as_cast undone (the shipped form back to the export's DequantizeLinear table), so every
+    candidate can start from either."""
+    proto = copy.deepcopy(proto)
+    g = proto.graph
+    inits = {i.name: i for i in g.initializer}
+    producer, _ = _maps(g)
+    for mul in [n for n in g.node if n.op_type == "Mul" and n.name.endswith("_dequantize_rescale")]:
+        cast = producer.get(mul.input[0])
+        if cast is None or cast.op_type != "Cast" or cast.input[0] not in inits or mul.input[1] not in inits:
+            continue
+        scale = numpy_helper.to_array(inits[mul.input[1]]).astype(np.float32)
+        axis = 0 if scale.shape[0] != 1 else 1
+        at = list(g.node).index(cast)
+        g.node.remove(cast)
+        g.node.remove(mul)
+        base = mul.input[1][:-len("_column")] if mul.input[1].endswith("_column") else mul.input[1] + "_flat"
+        g.initializer.extend([numpy_helper.from_array(scale.reshape(-1), base),
+                              numpy_helper.from_array(np.zeros(scale.size, dtype=np.int8), base + "_zero_point")])
+        g.node.insert(at, helper.make_node("DequantizeLinear", [cast.input[0], base, base + "_zero_point"],
+                                           list(mul.output), name=mul.name[:-len("_rescale")], axis=axis))
+        _prune(proto, [mul.input[1]])
     return proto
 
 
@@ -269,6 +332,8 @@ def last_position_logits(proto):
     """logits [batch, 1, vocab]: the output projection reads only the last position's hidden state."""
     proto = copy.deepcopy(proto)
     g = proto.graph
+    if any(n.name == "last_position" for n in g.node):
+        return proto  # already
     head = next((n for n in g.node if "logits" in n.output), None)
     if head is None or head.op_type not in ("MatMul", "MatMulNBits", "DynamicQuantizeMatMul"):
         raise SystemExit("training/quant.py: -last needs the logits to come from one MatMul")
@@ -323,9 +388,11 @@ def dqmm_to_dq(proto):
 def build(candidate, int8_proto):
     """The rewritten model of one candidate, from an int8 export (DequantizeLinear or DynamicQuantizeMatMul)."""
     form, block, fp, head, last = parse(candidate)
-    int8_proto = dqmm_to_dq(int8_proto)
+    int8_proto = cast_table_to_dq(dqmm_to_dq(int8_proto))
     if form == "dq-folded":
         out = copy.deepcopy(int8_proto)
+    elif form == "dq":
+        out = table_as_cast(int8_proto)
     elif form == "fp32":
         out = fold_dequantize(int8_proto)
     elif form == "fp16w":
@@ -352,7 +419,10 @@ def describe(candidate):
         return (f"MatMulNBits (com.microsoft), {form[5:]}-bit weights in blocks of {block} along K, {arith}, "
                 "for the attention and MLP MatMuls" + rest)
     return {"fp32": "fp32 weights", "fp16w": "fp16 weights + Cast (folded to fp32 at load)",
-            "dq-folded": "int8 weights + DequantizeLinear, folded to fp32 at load"}[form] + \
+            "dq-folded": "int8 weights + DequantizeLinear, folded to fp32 at load",
+            "dq": "int8 weights: DequantizeLinear for the attention and MLP MatMuls (folded to fp32 at load, or fused "
+                  "into MatMulNBits 8-bit by the native loader where assets/models/kernels.json says so), the embedding "
+                  "table (and the tied output projection) Cast + Mul, folded at load"}[form] + \
         ("; logits for the last position only" if last else "")
 
 
@@ -371,9 +441,10 @@ def rewrite_in_place(path, src, candidate):
         q = card.setdefault("quantization", {})
         q["graph"] = describe(candidate)
         q["form"] = candidate
-        q["runtime_note"] = ("rewritten by training/quant.py --in-place from the DequantizeLinear export (the same int8 "
-                             "weights and scales); chosen by scripts/quant_candidates (README, Speed)")
-        card.pop("parity", None)  # measured on the previous form
+        q["runtime_note"] = ("rewritten by training/quant.py --in-place from the int8 export (the same int8 weights and "
+                             "scales). " + (SHIPPED_NOTE if candidate == SHIPPED else "README, Speed"))
+        if parse(candidate)[0] not in ("dq", "dq-folded", "fp32"):
+            card.pop("parity", None)  # measured on the previous form; these forms keep its numbers
         with open(card_path, "w", encoding="utf-8") as f:
             json.dump(card, f, indent=1, ensure_ascii=False)
             f.write("\n")
