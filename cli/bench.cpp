@@ -11,15 +11,19 @@
 //
 //   headstart bench [--models A.onnx,B.onnx] [--tokenizer F] [--threads 1,2] [--runs N]
 //                   [--kernels auto,fp32] [--prompts FILE.jsonl] [--no-baseline] [--teacher-forced] [--json OUT.json]
+//                   [--profile DIR]
 //
 // --kernels times every model with each of the loader's kernel choices (native/ort_model.h): "auto"
 // (what the models folder's kernels.json chose, the default), "fp32", "nbits8-bN".
+// --profile DIR: ONNX Runtime's profiler on every run (its overhead is in the times printed; time without
+// it), one DIR/<model>.<kernels>.t<threads>_<date>.json each; scripts/ort_profile.py DIR sums them per op.
 //
 // --teacher-forced feeds a fixed, plausible opener per prompt instead of the model's own tokens:
 // the same prefill/step/sample work, so untrained models of every size can be timed (scripts/bench).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -179,7 +183,7 @@ struct Ahead {
 
 int bench_main(int argc, char** argv) {
     std::vector<std::string> models;  // default: every trained μLM in assets/models
-    std::string tokenizer_path = "assets/models/tokenizer.json", json_path, prompts_path;
+    std::string tokenizer_path = "assets/models/tokenizer.json", json_path, prompts_path, profile_dir;
     std::vector<int> threads = {1, 2};
     std::vector<std::string> kernels = {"auto"};  // native/ort_model.h: what runs the int8 weights
     int runs = 3;
@@ -213,6 +217,7 @@ int bench_main(int argc, char** argv) {
                     return 2;
                 }
         } else if (a == "--json") json_path = v;
+        else if (a == "--profile") profile_dir = v;
         else if (a == "--prompts") prompts_path = v;
         else {
             std::fprintf(stderr, "headstart bench: unknown option %s\n", a.c_str());
@@ -224,6 +229,14 @@ int bench_main(int argc, char** argv) {
     if (models.empty()) {
         std::fprintf(stderr, "headstart bench: no --models and no trained μLM in assets/models\n");
         return 2;
+    }
+    if (!profile_dir.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(profile_dir, ec);
+        if (ec) {
+            std::fprintf(stderr, "headstart bench: --profile %s: %s\n", profile_dir.c_str(), ec.message().c_str());
+            return 1;
+        }
     }
     auto tok = Tokenizer::load(tokenizer_path);
     if (!tok.ok()) {
@@ -271,6 +284,11 @@ int bench_main(int argc, char** argv) {
             OrtModelOptions mo;
             mo.threads = t;
             mo.kernels = k;
+            if (!profile_dir.empty()) {
+                std::string stem = path.substr(path.rfind('/') + 1);
+                stem = stem.substr(0, stem.rfind(".onnx"));
+                mo.profile_prefix = profile_dir + "/" + stem + "." + k + ".t" + std::to_string(t);
+            }
             auto model = load_ort_model(path, mo);
             const double load_ms = std::chrono::duration<double, std::milli>(Clock::now() - l0).count();
             if (!model.ok()) {

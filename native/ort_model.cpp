@@ -32,6 +32,14 @@ public:
         for (const auto& n : output_names_) output_ptrs_.push_back(n.c_str());
         logits_.resize(static_cast<size_t>(info_.vocab_size));
     }
+    ~OrtModel() override {
+        if (profiling_) try {
+                session_->EndProfilingAllocated(allocator_);  // writes the profile file
+            } catch (const Ort::Exception& e) {
+                std::fprintf(stderr, "headstart: could not write the ONNX Runtime profile: %s\n", e.what());
+            }
+    }
+    void set_profiling() { profiling_ = true; }
 
     const ModelInfo& info() const override { return info_; }
     const std::vector<float>& logits() const override { return logits_; }
@@ -157,6 +165,7 @@ private:
     std::vector<Ort::Value> past_values_;
     std::vector<float> logits_;
     int64_t past_ = 0;
+    bool profiling_ = false;
 };
 
 bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
@@ -204,6 +213,7 @@ Result<std::unique_ptr<LanguageModel>> load_ort_model(const std::string& path, c
         return Error{"model " + path + ": " + bad};
     const std::string kernels = options.kernels == "auto" ? chosen_kernels(path) : options.kernels;
     Ort::SessionOptions so;
+    if (!options.profile_prefix.empty()) so.EnableProfiling(options.profile_prefix.c_str());
     so.SetIntraOpNumThreads(options.threads);
     so.SetInterOpNumThreads(1);
     so.SetExecutionMode(ORT_SEQUENTIAL);
@@ -284,8 +294,10 @@ Result<std::unique_ptr<LanguageModel>> load_ort_model(const std::string& path, c
         return Error{"model " + path + ": logits must be [batch, seq, vocab] with a fixed vocab"};
     info.vocab_size = static_cast<int>(logits_shape[2]);
 
-    return std::unique_ptr<LanguageModel>(std::make_unique<OrtModel>(
-        std::move(session), std::move(info), std::move(inputs), std::move(outputs), std::move(past_index)));
+    auto model = std::make_unique<OrtModel>(std::move(session), std::move(info), std::move(inputs), std::move(outputs),
+                                            std::move(past_index));
+    if (!options.profile_prefix.empty()) model->set_profiling();
+    return std::unique_ptr<LanguageModel>(std::move(model));
 }
 
 }  // namespace headstart

@@ -21,6 +21,10 @@ struct OrtModelOptions {
     //                8-bit weights and scales, int8 activations in blocks of N (16..256, a power of two)
     //                along K — the numbers of training/quant.py's nbits8-bN candidate
     std::string kernels = "auto";
+    // Non-empty: ONNX Runtime's profiler records every node of every run, written as
+    // <profile_prefix>_<date>.json when the model is destroyed (headstart bench --profile;
+    // scripts/ort_profile.py sums it per op for prefill and decode).
+    std::string profile_prefix;
 };
 
 // Loads an ONNX decoder of the core/model.h layout. Errors name the file and what is wrong:

@@ -9,8 +9,8 @@ perplexity change and the share of Vicuna-bench prompts whose greedy opener (the
 TTFT, 4 words and decode p50, each with its ratio to the fp32 candidate of the same model. The chosen
 path: the fastest candidate (the μLM's own time to 4 words) whose perplexity cost
 is <= 1% and whose openers are >= 95% identical, chosen per trained μLM (choose()) among those the native
-loader makes from the one shipped file (runtime_kernels(): fp32, nbits8-bN), since the browser needs that
-file as it is. Writes <out>/candidates.md, <out>/candidates.json and, with --kernels-out, the manifest the
+loader makes from the one shipped file (runtime_kernels(): fp32, nbits8-bN, and nbits8-bN-head when the
+file is in the form with the output projection's own int8 copy), since the browser needs that file as it is. Writes <out>/candidates.md, <out>/candidates.json and, with --kernels-out, the manifest the
 loader reads (assets/models/kernels.json, native/ort_model.h).
 """
 import argparse
@@ -34,12 +34,13 @@ def split_name(path):
 
 
 def runtime_kernels(cand):
-    """The native loader's kernels (native/ort_model.h) that give this candidate's numbers from the shipped
-    file, or None when only a file of that form would (dqmm, 4-bit, -head, fp16w)."""
-    m = re.fullmatch(r"nbits8-b(\d+)(-last)?", cand)
+    """(the native loader's kernels, the shipped file's training/quant.py form) that give this candidate's
+    numbers (native/ort_model.h; tests/test_ort_model.cpp), or None when only a file of the candidate's own
+    form would (dqmm, 4-bit, fp16w)."""
+    m = re.fullmatch(r"nbits8-b(\d+)(-head)?(-last)?", cand)
     if m:
-        return f"nbits8-b{m.group(1)}"
-    return "fp32" if cand in ("fp32", "fp32-last") else None
+        return f"nbits8-b{m.group(1)}", "dq-head-last" if m.group(2) else "dq-last"
+    return ("fp32", "dq-last") if cand in ("fp32", "fp32-last") else None
 
 
 def size_of(stem):
@@ -176,7 +177,7 @@ def table(quality, speed, chosen):
     rule = (f"Chosen per trained μLM (← in the table): the candidate with the shortest time to 4 words among those "
             f"faster than fp32 with ≤ {PPL_LIMIT * 100:.0f}% perplexity cost and ≥ {IDENTICAL_MIN * 100:.0f}% greedy "
             "openers identical to fp32 on Vicuna-bench, of those the native loader makes from the shipped file "
-            "(fp32, nbits8-bN): " +
+            "(fp32, nbits8-bN, nbits8-bN-head): " +
             ", ".join(f"{size_of(s)} {c or 'none (fp32 stays)'}" for s, c in sorted(chosen.items())) + ".")
     others = passing_file_forms(quality, speed)
     if any(others.values()):
@@ -249,13 +250,15 @@ def main(argv=None):
                "quality": quality, "speed": speed}, open(os.path.join(a.out, "candidates.json"), "w"), indent=2)
     print(md)
     if a.kernels_out:
-        native = {f"{stem}-int8.onnx": runtime_kernels(c) if c else "fp32" for stem, c in sorted(chosen.items())}
+        pick = {f"{stem}-int8.onnx": runtime_kernels(c) if c else ("fp32", "dq-last") for stem, c in sorted(chosen.items())}
+        native = {f: k for f, (k, _) in pick.items()}
+        forms = {f: form for f, (_, form) in pick.items()}
         with open(a.kernels_out, "w", encoding="utf-8") as f:
             json.dump({"written_by": "scripts/quant_candidates (scripts/quant_table.py)",
                        "rule": f"per shipped μLM, the fastest of fp32 and MatMulNBits 8-bit in blocks of N made at load "
                                f"with <= {PPL_LIMIT * 100:.0f}% held-out perplexity cost and >= "
                                f"{IDENTICAL_MIN * 100:.0f}% greedy Vicuna-bench openers identical to fp32",
-                       "native": native}, f, indent=1)
+                       "native": native, "forms": forms}, f, indent=1)
             f.write("\n")
         print("wrote " + a.kernels_out)
 

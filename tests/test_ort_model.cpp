@@ -144,8 +144,9 @@ TEST_CASE("ort: the shipped form's last-position logits ([1, 1, V]) are the full
     CHECK(std::vector<int>(a.begin(), a.begin() + static_cast<long>(torch_greedy.size())) == torch_greedy);
 }
 
-TEST_CASE("ort: the loader's kernels: fp32 folds the shipped file exactly, nbits8-b32 gives quant.py's nbits8-b32",
-          "[ort]") {
+TEST_CASE(
+    "ort: the loader's kernels: fp32 folds the shipped forms exactly, nbits8-b32 gives quant.py's nbits8-b32(-head)",
+    "[ort]") {
     const auto prompt = reference()["prompt_ids"].get<std::vector<int>>();
     auto with = [](const std::string& kernels) {
         OrtModelOptions o;
@@ -154,19 +155,27 @@ TEST_CASE("ort: the loader's kernels: fp32 folds the shipped file exactly, nbits
     };
     auto folded = load_ort_model(fixture("tiny-int8.onnx"), with("fp32"));
     auto fused = load_ort_model(fixture("tiny-int8.onnx"), with("nbits8-b32"));
+    auto head_folded = load_ort_model(fixture("tiny-int8.dq-head-last.onnx"), with("fp32"));
+    auto head_fused = load_ort_model(fixture("tiny-int8.dq-head-last.onnx"), with("nbits8-b32"));
     REQUIRE(folded.ok());
     REQUIRE(fused.ok());
+    REQUIRE(head_folded.ok());
+    REQUIRE(head_fused.ok());
     CHECK((*folded)->info().kernels == "fp32");
     CHECK((*fused)->info().kernels == "nbits8-b32");
     auto fp32 = load("tiny-int8.fp32.onnx");             // quant.py: every weight fp32 on disk
     auto nbits = load("tiny-int8.nbits8-b32.onnx");      // quant.py: MatMulNBits written into the file
     auto head = load("tiny-int8.nbits8-b32-head.onnx");  // and the tied output projection too
-    std::vector<LanguageModel*> all = {folded->get(), fused->get(), fp32.get(), nbits.get(), head.get()};
+    std::vector<LanguageModel*> all = {folded->get(), fused->get(), head_folded->get(), head_fused->get(),
+                                       fp32.get(),    nbits.get(),  head.get()};
     for (auto* m : all) REQUIRE(m->prefill(prompt).ok());
     int next = argmax(fp32->logits());
     for (int i = 0; i < 8; ++i) {
         CHECK(max_abs_diff((*folded)->logits(), fp32->logits()) < 1e-5f);
         CHECK(max_abs_diff((*fused)->logits(), nbits->logits()) < 1e-5f);  // the same kernels, made at load
+        CHECK(max_abs_diff((*head_folded)->logits(), fp32->logits()) < 1e-5f);
+        CHECK(max_abs_diff((*head_fused)->logits(), head->logits()) < 1e-5f);  // and the output projection too
+        CHECK(max_abs_diff((*head_fused)->logits(), (*fused)->logits()) > 0.0f);
         const float moved = max_abs_diff((*fused)->logits(), fp32->logits());
         CHECK(moved > 0.0f);  // int8 activations: the kernels did change
         CHECK(moved < 0.5f);

@@ -10,6 +10,7 @@ writes
   DIR/tiny-int8.onnx, DIR/tiny-int8.json   int8 weight-only variant + card
   DIR/tiny-int8.onnx            the int8 export in its shipped form (training/quant.py "dq-last")
   DIR/tiny-int8.{fp32,nbits8-b32,nbits8-b32-head}.onnx   training/quant.py candidates of it
+  DIR/tiny-int8.dq-head-last.onnx   the shipped form with the output projection's own int8 copy
   DIR/tiny-int8.dq-folded.onnx  the int8 export before that form: all positions' logits, DequantizeLinear table
   DIR/reference.json            for a fixed prompt: ids, torch logits of the last prefill position, greedy ids
 Steps: tokenizer.py -> data.py -> train.py (config tiny) -> export.py -> parity.py (unless --no-parity;
@@ -86,7 +87,7 @@ def make_fixture(out, work=None, pretrain_steps=160, sft_steps=60, run_parity=Tr
         # training/quant.py candidates of the shipped int8 file (test_ort_model.cpp: the loader's kernels give
         # their numbers), and the raw int8 export with every position's logits
         int8_proto = onnx.load(written["int8"])
-        for form in ("fp32", "nbits8-b32", "nbits8-b32-head"):
+        for form in ("fp32", "nbits8-b32", "nbits8-b32-head", "dq-head-last"):
             onnx.save(quant.build(form, int8_proto), os.path.join(out, f"tiny-int8.{form}.onnx"))
         onnx.save(export.quantize_int8(onnx.load(written["fp32"]))[0], os.path.join(out, "tiny-int8.dq-folded.onnx"))
         cfg = model.cfg

@@ -141,6 +141,54 @@ def table_as_cast(proto):
     return proto
 
 
+def dq_tied_head(proto):
+    """The tied output projection from its own int8 copy of the table, transposed: DequantizeLinear
+    (int8 [d, V], the table's row scales as column scales, axis 1) -> MatMul, which ONNX Runtime fuses
+    into MatMulNBits with the projections (native "nbits8-bN": quant.py's nbits8-bN-head numbers) or
+    folds to fp32 (the same fp32 [d, V] the folded Transpose of the table was). d x V more bytes on disk."""
+    proto = copy.deepcopy(proto)
+    g = proto.graph
+    inits = {i.name: i for i in g.initializer}
+    producer, consumers = _maps(g)
+    head = next((n for n in g.node if n.op_type == "MatMul" and "logits" in n.output), None)
+    t = producer.get(head.input[1]) if head is not None else None
+    dq = producer.get(t.input[0]) if t is not None and t.op_type == "Transpose" else None
+    if dq is None or dq.op_type != "DequantizeLinear" or dq.input[0] not in inits:
+        raise SystemExit("training/quant.py: dq -head needs the tied int8 embedding (Transpose of one DequantizeLinear)")
+    q = numpy_helper.to_array(inits[dq.input[0]])                          # [V, d]
+    scale = numpy_helper.to_array(inits[dq.input[1]]).astype(np.float32)   # [V]
+    g.initializer.extend([numpy_helper.from_array(np.ascontiguousarray(q.T), "tied_output_T_quantized"),
+                          numpy_helper.from_array(scale, "tied_output_T_scale"),
+                          numpy_helper.from_array(np.zeros_like(scale, dtype=np.int8), "tied_output_T_zero_point")])
+    g.node.insert(list(g.node).index(head), helper.make_node(
+        "DequantizeLinear", ["tied_output_T_quantized", "tied_output_T_scale", "tied_output_T_zero_point"],
+        ["tied_output_T"], name="tied_output_dequantize", axis=1))
+    head.input[1] = "tied_output_T"
+    if len(consumers.get(t.output[0], [])) == 1:
+        g.node.remove(t)
+    return proto
+
+
+def undo_dq_tied_head(proto):
+    """dq_tied_head undone: the output projection reads the Transpose of the table again."""
+    proto = copy.deepcopy(proto)
+    g = proto.graph
+    dq = next((n for n in g.node if n.name == "tied_output_dequantize"), None)
+    if dq is None:
+        return proto
+    producer, _ = _maps(g)
+    head = next(n for n in g.node if "logits" in n.output)
+    inits = {i.name for i in g.initializer}
+    gather = next(n for n in g.node if n.op_type == "Gather" and producer.get(n.input[0]) is not None and
+                  producer[n.input[0]].op_type == "DequantizeLinear" and producer[n.input[0]].input[0] in inits)
+    at = list(g.node).index(dq)
+    g.node.remove(dq)
+    g.node.insert(at, helper.make_node("Transpose", [gather.input[0]], ["tied_output_T"], name="tied_output_transpose",
+                                       perm=[1, 0]))
+    _prune(proto, list(dq.input))
+    return proto
+
+
 def cast_table_to_dq(proto):
     """table_as_cast undone (the shipped form back to the export's DequantizeLinear table), so every
     candidate can start from either."""
@@ -359,8 +407,8 @@ def parse(candidate):
     block = next((int(o[1:]) for o in opts if o[:1] == "b" and o[1:].isdigit()), None)
     known = {"fp", "head", "last"} | ({f"b{block}"} if block else set())
     if any(o not in known for o in opts) or (form.startswith("nbits") and not block) or \
-            (block and not form.startswith("nbits")) or ("head" in opts and form != "nbits8"):
-        raise SystemExit(f"training/quant.py: bad candidate {candidate} (form[-bN][-fp][-head][-last]; -head: nbits8 only)")
+            (block and not form.startswith("nbits")) or ("head" in opts and form not in ("nbits8", "dq")):
+        raise SystemExit(f"training/quant.py: bad candidate {candidate} (form[-bN][-fp][-head][-last]; -head: nbits8, dq)")
     return form, block, "fp" in opts, "head" in opts, "last" in opts
 
 
@@ -388,11 +436,11 @@ def dqmm_to_dq(proto):
 def build(candidate, int8_proto):
     """The rewritten model of one candidate, from an int8 export (DequantizeLinear or DynamicQuantizeMatMul)."""
     form, block, fp, head, last = parse(candidate)
-    int8_proto = cast_table_to_dq(dqmm_to_dq(int8_proto))
+    int8_proto = undo_dq_tied_head(cast_table_to_dq(dqmm_to_dq(int8_proto)))
     if form == "dq-folded":
         out = copy.deepcopy(int8_proto)
     elif form == "dq":
-        out = table_as_cast(int8_proto)
+        out = table_as_cast(dq_tied_head(int8_proto) if head else int8_proto)
     elif form == "fp32":
         out = fold_dequantize(int8_proto)
     elif form == "fp16w":
