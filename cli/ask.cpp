@@ -14,11 +14,16 @@
 //   --mode chat|prefill                  handoff request mode (chat)
 //   --opener mulm|canned|none            where the opener comes from (mulm)
 //   --verdict auto|continue|pivot|rewrite  force a correction path (auto)
-//   --min-words N --max-words N --latency-ms MS --wpm N --no-gate --speech
+//   --min-words N --max-words N --latency-ms MS --wpm N --no-gate
+//   --speech                             the speech form of the corrections ("Let me rephrase: …")
 //   --temperature T --top-k K --top-p P --seed S
 //   --deadline-ms MS                     longest cloud silence accepted (8000)
 //   --fast                               no pacing: show words as they arrive
 //   --json                               the turn as one JSON object (core/turn_json.h) instead of the report
+//   --wav FILE                           (with --speech) the spoken answer, eSpeak NG, as a WAV: the opener
+//                                        from the handoff, the cloud's words as they arrived (core/speech.h);
+//                                        the word timings and the silence at the handoff go into --json
+//   --voice NAME --speech-wpm N          eSpeak NG voice (en-us) and rate (165)
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -28,11 +33,15 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "core/speech.h"
 #include "core/tokenizer.h"
 #include "core/turn.h"
 #include "core/turn_json.h"
 #include "native/model_files.h"
 #include "native/ort_model.h"
+#ifdef HEADSTART_HAVE_ESPEAK
+#include "native/espeak_synth.h"
+#endif
 #include "native/turn_runner.h"
 
 using namespace headstart;
@@ -48,6 +57,9 @@ struct AskOptions {
     std::string kernels = "auto";
     std::string api_key_env;
     bool json_out = false;
+    std::string wav;  // --wav
+    std::string voice = "en-us";
+    int speech_wpm = 165;
     TurnConfig turn;
     TurnRunOptions run;
 };
@@ -119,6 +131,11 @@ std::string parse_ask(int argc, char** argv, AskOptions* o) {
         } else if (a == "--wpm") {
             if (!parse_number(v, 30, 2000, &n)) return "bad --wpm (30..2000)";
             o->turn.presenter.words_per_minute = o->turn.opener.words_per_minute = n;
+        } else if (a == "--wav") o->wav = v;
+        else if (a == "--voice") o->voice = v;
+        else if (a == "--speech-wpm") {
+            if (!parse_number(v, 80, 450, &n)) return "bad --speech-wpm (80..450)";
+            o->speech_wpm = static_cast<int>(n);
         } else if (a == "--temperature") {
             if (!parse_number(v, 0, 2, &n)) return "bad --temperature";
             o->turn.sampler.temperature = static_cast<float>(n);
@@ -137,6 +154,7 @@ std::string parse_ask(int argc, char** argv, AskOptions* o) {
         } else return "unknown option " + a;
     }
     if (o->question.empty()) return "ask needs a question";
+    if (!o->wav.empty() && o->turn.correction.mode != PresentationMode::Speech) return "--wav needs --speech";
     o->turn.handoff.model = o->run.endpoint.model;
     if (!o->api_key_env.empty()) {
         const char* key = std::getenv(o->api_key_env.c_str());
@@ -144,6 +162,35 @@ std::string parse_ask(int argc, char** argv, AskOptions* o) {
         o->run.endpoint.api_key = key;
     }
     return "";
+}
+
+// The answer as heard: the words the presenter showed, spoken by eSpeak NG from when each arrived
+// (core/speech.h), written to `wav`; the figures for --json.
+Result<json> speak_turn(const Turn& turn, const std::string& wav, const std::string& voice, int wpm) {
+#ifdef HEADSTART_HAVE_ESPEAK
+    auto synth = EspeakSynthesizer::create(EspeakOptions{voice, wpm});
+    if (!synth.ok()) return Error{synth.error()};
+    auto track = speak_arrivals(spoken_arrivals(turn.timeline()), **synth);
+    if (!track.ok()) return Error{track.error()};
+    const SpeechTrack& t = track.value();
+    if (auto st = write_wav(wav, t.samples, t.sample_rate); !st.ok()) return Error{st.error()};
+    json words = json::array();
+    for (const HeardWord& w : t.words)
+        words.push_back(
+            {{"word", w.word}, {"start_ms", w.start_ms}, {"end_ms", w.end_ms}, {"origin", to_string(w.origin)}});
+    return json{{"wav", wav},
+                {"voice", voice},
+                {"words_per_minute", wpm},
+                {"sample_rate", t.sample_rate},
+                {"duration_ms", t.duration_ms()},
+                {"utterances", t.utterances},
+                {"first_word_ms", t.words.empty() ? 0.0 : t.words.front().start_ms},
+                {"handoff_silence_ms", t.handoff_silence_ms},
+                {"words", words}};
+#else
+    (void)turn, (void)wav, (void)voice, (void)wpm;
+    return Error{"--wav: this build has no eSpeak NG (install libespeak-ng-dev and rebuild)"};
+#endif
 }
 
 std::string ms(const std::optional<double>& v) {
@@ -202,8 +249,19 @@ int headstart::ask_main(int argc, char** argv) {
         std::fprintf(stderr, "\nheadstart: %s\n", st.error().c_str());
         return 1;
     }
+    json speech;
+    if (!o.wav.empty()) {
+        auto heard = speak_turn(turn, o.wav, o.voice, o.speech_wpm);
+        if (!heard.ok()) {
+            std::fprintf(stderr, "\nheadstart: %s\n", heard.error().c_str());
+            return 1;
+        }
+        speech = heard.value();
+    }
     if (o.json_out) {
-        std::printf("%s\n", turn_json(turn).dump(2).c_str());
+        json j = turn_json(turn);
+        if (!speech.is_null()) j["speech"] = speech;
+        std::printf("%s\n", j.dump(2).c_str());
         return 0;
     }
     const TurnMetrics m = turn.timeline().metrics();
@@ -230,5 +288,10 @@ int headstart::ask_main(int argc, char** argv) {
         "\ntimings   local TTFT %s | 4 words %s | cloud TTFT %s | first word shown %s | masked %.0f ms | stall %.0f ms | %d words before the cloud\n",
         ms(m.local_ttft_ms).c_str(), ms(m.time_to_4_words_ms).c_str(), ms(m.cloud_ttft_ms).c_str(),
         ms(m.perceived_first_word_ms).c_str(), m.masked_ms, m.stall_ms, m.words_before_cloud);
+    if (!speech.is_null())
+        std::printf(
+            "heard     %s: %.0f ms of audio, first word at %.0f ms, silence at the handoff %.0f ms (%d utterances)\n",
+            o.wav.c_str(), speech["duration_ms"].get<double>(), speech["first_word_ms"].get<double>(),
+            speech["handoff_silence_ms"].get<double>(), speech["utterances"].get<int>());
     return 0;
 }

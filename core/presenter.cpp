@@ -92,7 +92,7 @@ std::vector<ShownWord> Presenter::advance(double now_ms, Timeline* timeline) {
         WordArrival w = std::move(queue_.front());
         queue_.pop_front();
         const double duration = word_duration_ms(w.word, config_);
-        if (timeline) timeline->add_word_shown(start, w.word, duration, w.origin);
+        if (timeline) timeline->add_word_shown(start, w.word, duration, w.origin, w.arrived_ms);
         busy_until_ = start + duration;
         shown_any_ = true;
         shown.push_back(ShownWord{std::move(w.word), start, duration, w.origin});

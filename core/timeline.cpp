@@ -36,8 +36,9 @@ void Timeline::add(EventKind kind, double t_ms, std::string text) {
     events_.push_back(Event{kind, t_ms, std::move(text)});
 }
 
-void Timeline::add_word_shown(double t_ms, std::string word, double duration_ms, Origin origin) {
-    events_.push_back(Event{EventKind::WordShown, t_ms, std::move(word), duration_ms, origin});
+void Timeline::add_word_shown(double t_ms, std::string word, double duration_ms, Origin origin, double arrived_ms) {
+    events_.push_back(
+        Event{EventKind::WordShown, t_ms, std::move(word), duration_ms, origin, arrived_ms < 0 ? t_ms : arrived_ms});
 }
 
 const Event* Timeline::first(EventKind kind) const {

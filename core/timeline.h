@@ -38,6 +38,7 @@ struct Event {
     std::string text;
     double duration_ms = 0.0;  // only for WordShown
     Origin origin = Origin::Device;
+    double arrived_ms = 0.0;  // only for WordShown: when the word reached the presenter (core/speech.h)
 };
 
 const char* to_string(EventKind kind);
@@ -64,7 +65,8 @@ struct Span {
 class Timeline {
 public:
     void add(EventKind kind, double t_ms, std::string text = {});
-    void add_word_shown(double t_ms, std::string word, double duration_ms, Origin origin);
+    // arrived_ms < 0: the word was shown the moment it arrived
+    void add_word_shown(double t_ms, std::string word, double duration_ms, Origin origin, double arrived_ms = -1.0);
     void clear() { events_.clear(); }
 
     const std::vector<Event>& events() const { return events_; }

@@ -1,0 +1,133 @@
+// core/speech.cpp — see speech.h.
+#include "core/speech.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+namespace headstart {
+
+namespace {
+
+size_t ms_to_samples(double ms, int rate) {
+    return static_cast<size_t>(std::llround(std::max(0.0, ms) * rate / 1000.0));
+}
+
+bool same_voice(Origin a, Origin b) { return (a == Origin::Cloud) == (b == Origin::Cloud); }
+
+}  // namespace
+
+Result<SpeechTrack> speak_arrivals(const std::vector<WordArrival>& words, Synthesizer& synth,
+                                   const SpeechOptions& options) {
+    SpeechTrack track;
+    double free_at = 0.0;  // when the voice has finished the previous utterance
+    size_t next = 0;
+    bool rate_known = false;
+    while (next < words.size()) {
+        const double start = std::max(free_at, words[next].arrived_ms);
+        size_t end = next + 1;  // every word arrived by `start`, of the same voice, up to max_words
+        while (end < words.size() && words[end].arrived_ms <= start &&
+               same_voice(words[end].origin, words[next].origin) &&
+               static_cast<int>(end - next) < std::max(1, options.max_words))
+            ++end;
+        std::string text;
+        for (size_t i = next; i < end; ++i) text += (i > next ? " " : "") + words[i].word;
+        auto u = synth.speak(text);
+        if (!u.ok()) return Error{"speech: " + u.error()};
+        const Utterance& a = u.value();
+        if (a.sample_rate <= 0) return Error{"speech: the synthesizer gave no sample rate"};
+        if (!rate_known) {
+            track.sample_rate = a.sample_rate;
+            rate_known = true;
+        } else if (a.sample_rate != track.sample_rate) {
+            return Error{"speech: the synthesizer changed its sample rate mid-answer"};
+        }
+        if (a.word_start_ms.size() != end - next)
+            return Error{"speech: the synthesizer timed " + std::to_string(a.word_start_ms.size()) + " words of " +
+                         std::to_string(end - next)};
+        const double length_ms = 1000.0 * a.samples.size() / a.sample_rate;
+        // silence until the utterance; its words are timed from the sample it really starts at
+        track.samples.resize(std::max(track.samples.size(), ms_to_samples(start, track.sample_rate)), 0);
+        const double at = 1000.0 * track.samples.size() / track.sample_rate;
+        track.samples.insert(track.samples.end(), a.samples.begin(), a.samples.end());
+        for (size_t i = next; i < end; ++i) {
+            const size_t k = i - next;
+            const double from = std::min(a.word_start_ms[k], length_ms);
+            const double to = k + 1 < a.word_start_ms.size() ? std::min(a.word_start_ms[k + 1], length_ms) : length_ms;
+            track.words.push_back(HeardWord{words[i].word, at + from, at + std::max(from, to), words[i].origin});
+        }
+        free_at = at + length_ms;
+        ++track.utterances;
+        next = end;
+    }
+    const HeardWord* last_device = nullptr;
+    const HeardWord* first_cloud = nullptr;
+    for (const HeardWord& w : track.words) {
+        if (w.origin == Origin::Cloud) {
+            if (!first_cloud) first_cloud = &w;
+        } else if (!first_cloud) {
+            last_device = &w;
+        }
+    }
+    if (last_device && first_cloud)
+        track.handoff_silence_ms = longest_silence_ms(track.samples, track.sample_rate, last_device->start_ms,
+                                                      first_cloud->end_ms, options.silence_threshold);
+    return track;
+}
+
+std::vector<WordArrival> spoken_arrivals(const Timeline& timeline) {
+    std::vector<WordArrival> out;
+    for (const Event& e : timeline.events())
+        if (e.kind == EventKind::WordShown) out.push_back(WordArrival{e.text, e.arrived_ms, e.origin});
+    return out;
+}
+
+double longest_silence_ms(const std::vector<int16_t>& samples, int sample_rate, double from_ms, double to_ms,
+                          double threshold) {
+    if (sample_rate <= 0 || to_ms <= from_ms) return 0.0;
+    const size_t a = std::min(samples.size(), ms_to_samples(from_ms, sample_rate));
+    const size_t b = std::min(samples.size(), ms_to_samples(to_ms, sample_rate));
+    const double limit = threshold * 32768.0;
+    size_t run = 0, best = 0;
+    for (size_t i = a; i < b; ++i) {
+        run = std::abs(static_cast<double>(samples[i])) <= limit ? run + 1 : 0;
+        best = std::max(best, run);
+    }
+    // past the end of the audio is silence too (the voice has stopped)
+    if (b < ms_to_samples(to_ms, sample_rate)) best = std::max(best, run + ms_to_samples(to_ms, sample_rate) - b);
+    return 1000.0 * best / sample_rate;
+}
+
+Status write_wav(const std::string& path, const std::vector<int16_t>& samples, int sample_rate) {
+    if (sample_rate <= 0) return Error{"cannot write " + path + ": no sample rate"};
+    std::ofstream f(path, std::ios::binary);
+    if (!f) return Error{"cannot write " + path};
+    auto u32 = [&](uint32_t v) {
+        const char b[4] = {char(v & 0xff), char((v >> 8) & 0xff), char((v >> 16) & 0xff), char((v >> 24) & 0xff)};
+        f.write(b, 4);
+    };
+    auto u16 = [&](uint16_t v) {
+        const char b[2] = {char(v & 0xff), char((v >> 8) & 0xff)};
+        f.write(b, 2);
+    };
+    const uint32_t data = static_cast<uint32_t>(samples.size() * 2);
+    f.write("RIFF", 4);
+    u32(36 + data);
+    f.write("WAVEfmt ", 8);
+    u32(16);
+    u16(1);  // PCM
+    u16(1);  // mono
+    u32(static_cast<uint32_t>(sample_rate));
+    u32(static_cast<uint32_t>(sample_rate) * 2);
+    u16(2);
+    u16(16);
+    f.write("data", 4);
+    u32(data);
+    for (int16_t s : samples) u16(static_cast<uint16_t>(s));
+    f.flush();
+    if (!f) return Error{"cannot write " + path + " (disk full?)"};
+    return Ok{};
+}
+
+}  // namespace headstart

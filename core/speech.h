@@ -1,0 +1,76 @@
+// core/speech.h — the answer as heard: words queued to a voice, timed by the audio they become.
+//
+//   Synthesizer        what turns text into audio with the start of each word (native: eSpeak NG,
+//                      native/espeak_synth.h); tests give it a fake with known durations
+//   speak_arrivals()   the whole answer's audio: the voice speaks whatever has arrived each time it
+//                      is free, so the opener is heard at once and the cloud's words follow as they
+//                      stream, without a gap when they came in time
+//   longest_silence_ms()   the longest quiet run of a stretch of the audio (the stall at the handoff)
+//   write_wav()        16-bit mono PCM, RIFF/WAVE
+//
+// Rules of speak_arrivals (no clock is read: the same arrivals give the same audio):
+//   * An utterance starts at max(the next word's arrival, the end of the previous utterance). It takes
+//     every word that has arrived by then, up to max_words, and never mixes the μLM's words with the
+//     cloud's (the handoff is an utterance boundary, as it is in a live voice that cannot wait).
+//   * A word is heard from the start the synthesizer gave it to the start of the next word of the same
+//     utterance (the last one: to the utterance's end). Silence fills the time between utterances.
+//   * A synthesizer error ends it with that error; nothing is half written.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/presenter.h"
+#include "core/result.h"
+#include "core/timeline.h"
+
+namespace headstart {
+
+struct Utterance {
+    std::vector<int16_t> samples;  // mono PCM at sample_rate
+    int sample_rate = 22050;
+    std::vector<double> word_start_ms;  // one per whitespace-separated word of the text, within the audio
+};
+
+class Synthesizer {
+public:
+    virtual ~Synthesizer() = default;
+    virtual Result<Utterance> speak(const std::string& text) = 0;
+};
+
+struct HeardWord {
+    std::string word;
+    double start_ms = 0.0, end_ms = 0.0;  // on the turn's clock (0 = the Request)
+    Origin origin = Origin::Device;
+};
+
+struct SpeechTrack {
+    std::vector<HeardWord> words;
+    std::vector<int16_t> samples;  // from t = 0: leading silence until the first word, then every utterance
+    int sample_rate = 22050;
+    int utterances = 0;
+    double duration_ms() const { return sample_rate ? 1000.0 * samples.size() / sample_rate : 0.0; }
+    // the longest quiet run between the start of the last μLM word and the end of the first cloud
+    // word (0 when the answer has no cloud word or no μLM word): what the user hears at the handoff
+    double handoff_silence_ms = 0.0;
+};
+
+struct SpeechOptions {
+    int max_words = 12;               // per utterance
+    double silence_threshold = 0.01;  // |sample| / 32768 at or under which audio counts as quiet
+};
+
+Result<SpeechTrack> speak_arrivals(const std::vector<WordArrival>& words, Synthesizer& synth,
+                                   const SpeechOptions& options = {});
+
+// The words the presenter of a turn showed, with the time each reached it (Timeline WordShown events).
+std::vector<WordArrival> spoken_arrivals(const Timeline& timeline);
+
+double longest_silence_ms(const std::vector<int16_t>& samples, int sample_rate, double from_ms, double to_ms,
+                          double threshold = 0.01);
+
+// Writes a RIFF/WAVE file; an error names the path.
+Status write_wav(const std::string& path, const std::vector<int16_t>& samples, int sample_rate);
+
+}  // namespace headstart

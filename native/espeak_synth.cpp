@@ -1,0 +1,114 @@
+// native/espeak_synth.cpp — see espeak_synth.h.
+#include "native/espeak_synth.h"
+
+#include <espeak-ng/speak_lib.h>
+
+#include <mutex>
+
+namespace headstart {
+
+namespace {
+
+std::mutex& espeak_lock() {
+    static std::mutex m;
+    return m;
+}
+
+int espeak_rate = 0;  // 0: not initialized yet (under espeak_lock)
+
+struct Collect {
+    std::vector<int16_t>* samples;
+    std::vector<std::pair<int, int>> words;  // (character position, 1-based; audio position ms)
+};
+
+Collect* collecting = nullptr;  // the utterance being synthesized (under espeak_lock)
+
+int on_audio(short* wav, int n, espeak_EVENT* events) {
+    if (!collecting) return 0;
+    if (wav && n > 0) collecting->samples->insert(collecting->samples->end(), wav, wav + n);
+    for (espeak_EVENT* e = events; e && e->type != espeakEVENT_LIST_TERMINATED; ++e)
+        if (e->type == espeakEVENT_WORD) collecting->words.emplace_back(e->text_position, e->audio_position);
+    return 0;  // continue
+}
+
+// Character (code point) offset where each whitespace-separated word of `text` starts.
+std::vector<int> word_starts(const std::string& text) {
+    std::vector<int> starts;
+    int chars = 0;
+    bool in_word = false;
+    for (unsigned char c : text) {
+        if ((c & 0xC0) == 0x80) continue;  // a UTF-8 continuation byte: same character
+        const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+        if (!space && !in_word) starts.push_back(chars);
+        in_word = !space;
+        ++chars;
+    }
+    return starts;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EspeakSynthesizer>> EspeakSynthesizer::create(const EspeakOptions& options) {
+    if (options.words_per_minute < espeakRATE_MINIMUM || options.words_per_minute > espeakRATE_MAXIMUM)
+        return Error{"speech rate must be " + std::to_string(espeakRATE_MINIMUM) + ".." +
+                     std::to_string(espeakRATE_MAXIMUM) + " words per minute"};
+    std::lock_guard<std::mutex> lock(espeak_lock());
+    if (espeak_rate <= 0) {
+        const int rate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, nullptr, espeakINITIALIZE_DONT_EXIT);
+        if (rate <= 0) return Error{"eSpeak NG did not start (is espeak-ng-data installed?)"};
+        espeak_SetSynthCallback(on_audio);
+        espeak_rate = rate;
+    }
+    if (espeak_SetVoiceByName(options.voice.c_str()) != EE_OK)
+        return Error{"eSpeak NG has no voice \"" + options.voice + "\" (espeak-ng --voices lists them)"};
+    return std::unique_ptr<EspeakSynthesizer>(new EspeakSynthesizer(options, espeak_rate));
+}
+
+Result<Utterance> EspeakSynthesizer::speak(const std::string& text) {
+    Utterance u;
+    u.sample_rate = rate_;
+    const std::vector<int> starts = word_starts(text);
+    u.word_start_ms.assign(starts.size(), 0.0);
+    if (starts.empty()) return u;
+    Collect c{&u.samples, {}};
+    {
+        std::lock_guard<std::mutex> lock(espeak_lock());
+        if (espeak_SetVoiceByName(options_.voice.c_str()) != EE_OK)
+            return Error{"eSpeak NG has no voice \"" + options_.voice + "\""};
+        espeak_SetParameter(espeakRATE, options_.words_per_minute, 0);
+        collecting = &c;
+        const espeak_ERROR err =
+            espeak_Synth(text.c_str(), text.size() + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, nullptr, nullptr);
+        espeak_Synchronize();
+        collecting = nullptr;
+        if (err != EE_OK) return Error{"eSpeak NG could not speak the text (error " + std::to_string(err) + ")"};
+    }
+    // each word: the word event at its first character. eSpeak reads some pairs as one ("There are"):
+    // a word without its own event, or a punctuation-only chunk ("—"), shares the time up to the next
+    // timed word (or the end) with the word before it, in proportion to their characters.
+    std::vector<double> at(starts.size(), -1.0);
+    size_t e = 0;
+    for (size_t w = 0; w < starts.size(); ++w) {
+        const int end = w + 1 < starts.size() ? starts[w + 1] : 1 << 30;
+        while (e < c.words.size() && c.words[e].first - 1 < starts[w]) ++e;
+        if (e < c.words.size() && c.words[e].first - 1 < end) at[w] = c.words[e++].second;
+    }
+    const double total_ms = 1000.0 * u.samples.size() / rate_;
+    if (at[0] < 0) at[0] = 0.0;
+    for (size_t w = 1; w < starts.size();) {
+        if (at[w] >= 0) {
+            ++w;
+            continue;
+        }
+        size_t k = w;  // at[w - 1] is known; w..k-1 are not
+        while (k < starts.size() && at[k] < 0) ++k;
+        const double from = at[w - 1], to = k < starts.size() ? at[k] : total_ms;
+        const int c0 = starts[w - 1], c1 = k < starts.size() ? starts[k] : static_cast<int>(text.size());
+        for (size_t j = w; j < k; ++j) at[j] = from + (to - from) * (starts[j] - c0) / std::max(1, c1 - c0);
+        w = k;
+    }
+    u.word_start_ms = at;
+    return u;
+}
+
+}  // namespace headstart

@@ -1,0 +1,154 @@
+// core/speech.h with a synthesizer of known timing: each word lasts 50 ms a character at full
+// amplitude, and every utterance ends with 100 ms of silence.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "core/speech.h"
+
+using namespace headstart;
+
+namespace {
+
+constexpr int kRate = 1000;  // one sample a millisecond: times read straight off the sample index
+
+struct FakeVoice final : Synthesizer {
+    std::vector<std::string> spoken;
+    bool fail = false, miscount = false;
+    Result<Utterance> speak(const std::string& text) override {
+        if (fail) return Error{"no voice"};
+        spoken.push_back(text);
+        Utterance u;
+        u.sample_rate = kRate;
+        std::istringstream words(text);
+        std::string w;
+        while (words >> w) {
+            u.word_start_ms.push_back(static_cast<double>(u.samples.size()));
+            u.samples.insert(u.samples.end(), 50 * w.size(), 10000);
+        }
+        u.samples.insert(u.samples.end(), 100, 0);
+        if (miscount) u.word_start_ms.pop_back();
+        return u;
+    }
+};
+
+std::vector<WordArrival> arrivals(const std::string& text, double at, Origin origin) {
+    std::vector<WordArrival> out;
+    std::istringstream words(text);
+    std::string w;
+    while (words >> w) out.push_back({w, at, origin});
+    return out;
+}
+
+std::vector<WordArrival> operator+(std::vector<WordArrival> a, const std::vector<WordArrival>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+
+}  // namespace
+
+TEST_CASE("speech: the opener is heard from its arrival, cloud words that came in time follow without a gap",
+          "[speech]") {
+    FakeVoice voice;
+    // "Sure thing" = 4+5 chars = 450 ms + 100 ms tail: the opener's utterance is 50..600
+    auto words = arrivals("Sure thing", 50, Origin::Device) + arrivals("here it", 300, Origin::Cloud) +
+                 arrivals("is.", 400, Origin::Cloud);
+    auto t = speak_arrivals(words, voice);
+    REQUIRE(t.ok());
+    REQUIRE(t->words.size() == 5);
+    CHECK(voice.spoken == std::vector<std::string>{"Sure thing", "here it is."});
+    CHECK(t->words[0].start_ms == Approx(50));
+    CHECK(t->words[1].start_ms == Approx(250));
+    CHECK(t->words[1].end_ms == Approx(600));    // the last word of an utterance lasts to its end
+    CHECK(t->words[2].start_ms == Approx(600));  // queued behind the opener: no gap but the voice's own tail
+    CHECK(t->words[2].origin == Origin::Cloud);
+    CHECK(t->utterances == 2);
+    CHECK(t->handoff_silence_ms == Approx(100));
+    CHECK(t->sample_rate == kRate);
+    CHECK(t->duration_ms() == Approx(600 + 50 * 9 + 100));
+    CHECK(t->samples[49] == 0);  // silence before the first word
+    CHECK(t->samples[50] == 10000);
+}
+
+TEST_CASE("speech: a cloud that answers late leaves a silence the size of the wait", "[speech]") {
+    FakeVoice voice;
+    auto words = arrivals("Sure thing", 50, Origin::Device) + arrivals("here", 2000, Origin::Cloud);
+    auto t = speak_arrivals(words, voice);
+    REQUIRE(t.ok());
+    CHECK(t->words[2].start_ms == Approx(2000));
+    CHECK(t->handoff_silence_ms == Approx(2000 - 500));  // from the end of "thing"'s sound to "here"
+}
+
+TEST_CASE("speech: utterances hold at most max_words and never mix the μLM's and the cloud's words", "[speech]") {
+    FakeVoice voice;
+    auto words = arrivals("a b c d e", 0, Origin::Device) + arrivals("f g", 0, Origin::Cloud) +
+                 arrivals("h", 0, Origin::Fallback);
+    SpeechOptions o;
+    o.max_words = 2;
+    auto t = speak_arrivals(words, voice, o);
+    REQUIRE(t.ok());
+    CHECK(voice.spoken == std::vector<std::string>{"a b", "c d", "e", "f g", "h"});
+    for (size_t i = 1; i < t->words.size(); ++i) CHECK(t->words[i].start_ms >= t->words[i - 1].end_ms);
+}
+
+TEST_CASE("speech: a synthesizer error or a miscounted utterance ends it with a readable error", "[speech]") {
+    FakeVoice voice;
+    voice.fail = true;
+    auto a = speak_arrivals(arrivals("hello there", 0, Origin::Device), voice);
+    REQUIRE_FALSE(a.ok());
+    CHECK_THAT(a.error(), Catch::Contains("no voice"));
+    voice.fail = false;
+    voice.miscount = true;
+    auto b = speak_arrivals(arrivals("hello there", 0, Origin::Device), voice);
+    REQUIRE_FALSE(b.ok());
+    CHECK_THAT(b.error(), Catch::Contains("timed 1 words of 2"));
+    auto none = speak_arrivals({}, voice);
+    REQUIRE(none.ok());
+    CHECK(none->words.empty());
+    CHECK(none->handoff_silence_ms == 0);
+}
+
+TEST_CASE("speech: the arrivals are the presenter's words with the time each reached it", "[speech]") {
+    Timeline t;
+    t.add(EventKind::Request, 0);
+    t.add_word_shown(100, "Sure", 300, Origin::Device, 40);
+    t.add_word_shown(400, "thing", 300, Origin::Device, 40);
+    t.add_word_shown(900, "here", 300, Origin::Cloud);  // no arrival given: shown as it arrived
+    const auto a = spoken_arrivals(t);
+    REQUIRE(a.size() == 3);
+    CHECK(a[0].word == "Sure");
+    CHECK(a[1].arrived_ms == 40);
+    CHECK(a[2].arrived_ms == 900);
+    CHECK(a[2].origin == Origin::Cloud);
+}
+
+TEST_CASE("speech: longest_silence_ms counts quiet samples, and the time past the audio's end", "[speech]") {
+    std::vector<int16_t> s(1000, 0);
+    for (int i = 200; i < 300; ++i) s[i] = 20000;
+    for (int i = 600; i < 650; ++i) s[i] = -20000;
+    CHECK(longest_silence_ms(s, kRate, 0, 1000) == Approx(350));  // 650..1000
+    CHECK(longest_silence_ms(s, kRate, 0, 600) == Approx(300));   // 300..600
+    CHECK(longest_silence_ms(s, kRate, 900, 1500) == Approx(600));
+    CHECK(longest_silence_ms(s, kRate, 500, 400) == 0);
+    CHECK(longest_silence_ms(s, 0, 0, 100) == 0);
+}
+
+TEST_CASE("speech: write_wav writes 16-bit mono RIFF/WAVE", "[speech]") {
+    const std::string path = "speech-test.wav";
+    REQUIRE(write_wav(path, {0, 1, -1, 32767}, 22050).ok());
+    std::ifstream f(path, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    REQUIRE(bytes.size() == 44 + 8);
+    CHECK(bytes.substr(0, 4) == "RIFF");
+    CHECK(bytes.substr(8, 8) == "WAVEfmt ");
+    CHECK(bytes.substr(36, 4) == "data");
+    CHECK(static_cast<unsigned char>(bytes[24]) + 256 * static_cast<unsigned char>(bytes[25]) == 22050 % 65536);
+    CHECK(static_cast<unsigned char>(bytes[50]) == 0xff);
+    CHECK(static_cast<unsigned char>(bytes[51]) == 0x7f);
+    std::remove(path.c_str());
+    CHECK_FALSE(write_wav("no/such/dir/x.wav", {0}, 22050).ok());
+    CHECK_FALSE(write_wav(path, {0}, 0).ok());
+}
