@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import onnx  # noqa: E402
 import torch  # noqa: E402
 
+import quant  # noqa: E402
 from export import export_fp32, quantize_int8  # noqa: E402
 from model import ModelConfig, Transformer, count_parameters  # noqa: E402
 
@@ -42,7 +43,7 @@ def main(argv=None):
     name = f"untrained-{cfg.name}"
     fp32 = os.path.join(a.out, f"{name}.onnx")
     proto = export_fp32(model, fp32)
-    q_proto, _ = quantize_int8(proto)
+    q_proto = quant.build(quant.SHIPPED, quantize_int8(proto)[0])  # the form the trained μLMs ship in
     int8 = os.path.join(a.out, f"{name}-int8.onnx")
     onnx.save(q_proto, int8)
     card = {"name": name, "untrained": True, "purpose": "speed benchmark only, never shipped",
