@@ -238,6 +238,39 @@ def load_run(run_dir, device="cpu"):
     return model, ck, tok
 
 
+def load_resume_point(resume_dir, data_dir=None, device="cpu"):
+    """(model, checkpoint-like dict, tokenizer) of a committed resume point (training/runs/SIZE: resume.pt with
+    bf16 weights and the segment history), so a finished segment exports after its run folder is gone. The
+    held-out figures are the last segment's; `data_dir` (the prepared shards) adds the int8-weight ones."""
+    rp = torch.load(os.path.join(resume_dir, "resume.pt"), map_location=device)
+    model = Transformer(ModelConfig.from_dict(rp["config"]))
+    model.load_state_dict({k: v.float() for k, v in rp["model"].items()})
+    model.eval()
+    segments = list(rp.get("segments") or [])
+    if not segments:
+        raise SystemExit(f"{resume_dir}/resume.pt has no segment history")
+    last = segments[-1]
+    heldout = {}
+    for k in ("pretrain", "sft", "opener"):
+        loss = last.get(f"val_{k}_loss")
+        if loss not in (None, ""):
+            heldout[k] = {"loss": float(loss), "perplexity": round(float(np.exp(min(float(loss), 50))), 3)}
+    tok_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "assets", "models", "tokenizer.json")
+    tok = Tokenizer.load(tok_path)
+    if rp.get("tokenizer_sha256") and rp["tokenizer_sha256"] != sha256(tok_path):
+        raise SystemExit(f"{resume_dir}/resume.pt was trained with another tokenizer than {tok_path}")
+    ck = {"config": rp["config"], "history": segments[:-1], "segment": last, "heldout": heldout,
+          "tokens_seen": int(last.get("tokens_total") or sum(int(sg["tokens"]) for sg in segments)),
+          "step": sum(int(sg.get("steps", 0)) for sg in segments),
+          "elapsed_s": sum(float(sg.get("wall_s", 0)) for sg in segments), "device": last.get("device"),
+          "args": {"seq_len": int(last.get("seq_len") or 256), "batch_size": int(last.get("batch") or 16),
+                   "sft_lr": float(last.get("sft_lr") or 0), "opener_frac": float(last.get("opener_frac") or 0),
+                   "opener_tokens": int(last.get("opener_tokens") or 0),
+                   "prompt_weight": float(last.get("prompt_weight") or 0), "eval_windows": 200,
+                   "precision": last.get("precision"), "data": data_dir}}
+    return model, ck, tok, tok_path
+
+
 def sha256(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -381,7 +414,10 @@ def export_model(model, ck, tok, out_dir, name, formats=("fp32", "int8"), tokeni
 
 def main(argv=None):
     p = argparse.ArgumentParser(description="Export a trained run to ONNX (fp32 and int8) with model cards.")
-    p.add_argument("--run", required=True, help="run folder written by train.py")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--run", help="run folder written by train.py")
+    src.add_argument("--resume", help="a committed resume point instead (training/runs/SIZE)")
+    p.add_argument("--data", help="with --resume: the prepared shards, for the int8-weight held-out loss")
     p.add_argument("--out", required=True, help="output folder (e.g. assets/)")
     p.add_argument("--name", required=True, help="model name, e.g. headstart-28m")
     p.add_argument("--formats", default="fp32,int8", help="comma list of fp32, int8")
@@ -392,7 +428,15 @@ def main(argv=None):
                         "folded to fp32 at load by any runtime")
     args = p.parse_args(argv)
     torch.set_num_threads(2)
-    export_run(args.run, args.out, args.name, tuple(args.formats.split(",")), args.tokenizer_file, args.int8_style)
+    formats = tuple(args.formats.split(","))
+    if args.run:
+        export_run(args.run, args.out, args.name, formats, args.tokenizer_file, args.int8_style)
+    else:
+        model, ck, tok, tok_path = load_resume_point(args.resume, args.data)
+        mpath = os.path.join(args.data, "manifest.json") if args.data else ""
+        manifest = json.load(open(mpath, encoding="utf-8")) if os.path.exists(mpath) else {}
+        export_model(model, ck, tok, args.out, args.name, formats, args.tokenizer_file, manifest=manifest,
+                     tokenizer_src=tok_path, int8_style=args.int8_style)
     return 0
 
 
