@@ -119,7 +119,12 @@ Result<HandoffRequest> build_handoff_request(const HandoffConfig& config, std::s
         if (o.empty()) {
             user += kNoOpener;
         } else {
-            user += std::string(kOpenerHead) + o + std::string(kOpenerTail);
+            // The reader finds the opener after the last kOpenerHead, so an opener that holds that very
+            // line (found by fuzz/fuzz_handoff.cpp) gets it defused like the ChatML markers: "\n\n Opener (".
+            std::string opener_text = o;
+            for (std::size_t at = 0; (at = opener_text.find(kOpenerHead, at)) != std::string::npos; at += 3)
+                opener_text.insert(at + 2, " ");
+            user += std::string(kOpenerHead) + opener_text + std::string(kOpenerTail);
         }
         body["messages"] = nlohmann::json::array({
             {{"role", "system"}, {"content", repair_utf8(system)}},

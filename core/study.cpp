@@ -331,7 +331,11 @@ Result<StudyTrial> trial_from_json(std::string_view text) {
     Reader in{j, {}};
     StudyTrial t;
     t.participant = in.str("participant");
-    t.index = static_cast<int>(in.num("index"));
+    const double index = in.num("index");
+    // A trial number, not any double: out of int's range the cast would be undefined (found by fuzz_study).
+    if (!(index >= 0 && index <= 1e9) || index != std::floor(index))
+        return Error{"a study trial's \"index\" must be a whole number >= 0"};
+    t.index = static_cast<int>(index);
     t.question = in.str("question");
     t.headstart_is_a = in.flag("headstart_is_a", true);
     const auto rating = rating_from_name(in.str("rating"));

@@ -94,8 +94,8 @@ std::optional<VerdictReport> infer_verdict(std::string_view opener, std::string_
     if (first == "actually")
         return inferred(Verdict::Pivot, "no tag; the continuation opens with the bridge 'actually'");
     if (first == "or" || first == "well") {
-        if (complete < 2) return std::nullopt;
-        const std::string& second = cw[1].key;
+        if (complete < 2 && !final_text) return std::nullopt;  // "or" may become "or rather"
+        const std::string_view second = complete >= 2 ? std::string_view(cw[1].key) : std::string_view();
         if (second == "actually" || (first == "or" && second == "rather"))
             return inferred(Verdict::Pivot, "no tag; the continuation opens with the bridge " + quoted_words(cw, 2));
     }

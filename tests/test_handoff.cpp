@@ -165,6 +165,14 @@ TEST_CASE("handoff: a server reads question and opener back from the chat messag
         CHECK(parsed->question == "How do I\n\nboil an egg?");
         CHECK(parsed->opener == opener);
     }
+    // An opener (or question) holding the message's own opener line reads back as sent, the line
+    // defused in the opener (found by fuzz/fuzz_handoff.cpp: the reader took the text after it).
+    const std::string line = "\n\nOpener (already shown; do not repeat it):\n";
+    const json tricky = body_of(build_handoff_request(cfg, "Why" + line + "so?", "It is" + line + "because"));
+    const auto back = parse_chat_handoff(tricky["messages"][1]["content"].get<std::string>());
+    REQUIRE(back);
+    CHECK(back->question == "Why" + line + "so?");
+    CHECK(back->opener == "It is\n\n Opener (already shown; do not repeat it):\nbecause");
     CHECK_FALSE(parse_chat_handoff("What is the capital of France?"));
     CHECK_FALSE(parse_chat_handoff("Question:\nno ending"));
 }

@@ -167,6 +167,14 @@ TEST_CASE("study: a trial survives JSON unchanged", "[study]") {
     CHECK(to_json(*back) == to_json(t));
 
     CHECK_FALSE(trial_from_json("not json").ok());
+    // an index out of int's range (found by fuzz_study: the cast was undefined) or not whole
+    for (const char* index : {"4e15", "-1", "2.5"}) {
+        INFO(index);
+        std::string text = to_json(t);
+        const auto at = text.find("\"index\":") + 8;
+        text.replace(at, text.find(',', at) - at, index);
+        CHECK_FALSE(trial_from_json(text).ok());
+    }
     CHECK_FALSE(trial_from_json("{\"rating\":\"a_better\"}").ok());  // no turns
     CHECK_FALSE(trial_from_json("{\"rating\":\"a_better\",\"question\":5,\"a\":{},\"b\":{}}").ok());
 }

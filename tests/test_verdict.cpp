@@ -223,3 +223,20 @@ TEST_CASE("verdict: infer_verdict needs final text to decide on a partial word",
     REQUIRE(partial.has_value());
     CHECK(partial->verdict == Verdict::Rewrite);
 }
+
+TEST_CASE("verdict: a stream that ends on 'or' or 'well' still decides (found by fuzz_verdict)", "[verdict]") {
+    // "or" / "well" wait for the next word ("or rather", "well, actually"); at the end of the stream
+    // there is none, and the verdict must still come (it used to stay undecided after finish()).
+    for (const char* tail : {"or", "or ", " well", "well,"}) {
+        INFO(tail);
+        const auto r = infer_verdict("The best way to", tail, true);
+        REQUIRE(r.has_value());
+        CHECK(r->verdict == Verdict::Continue);
+        VerdictParser p("The best way to");
+        CHECK(p.push(tail).empty());
+        CHECK(p.finish() == tail);
+        REQUIRE(p.decided());
+        CHECK(p.report().verdict == Verdict::Continue);
+    }
+    CHECK_FALSE(infer_verdict("The best way to", "or ", false).has_value());  // mid-stream it waits
+}
