@@ -14,9 +14,18 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <thread>
+
+#ifdef __linux__
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#endif
 
 #include "core/utf8.h"
 
@@ -93,6 +102,59 @@ int count_words(std::string_view text) {
         in_word = !space;
     }
     return n;
+}
+
+// The socket of the connection a request came in on (cpp-httplib 0.11 does not hand it to handlers): the
+// one of this process's sockets whose local port is ours and whose peer is the request's remote address.
+// -1 where it cannot be told (not Linux, not found): then a hang-up is noticed at the next write only.
+int connection_fd(const std::string& remote_addr, int remote_port, int local_port) {
+#ifdef __linux__
+    DIR* dir = opendir("/proc/self/fd");
+    if (!dir) return -1;
+    int found = -1;
+    while (const dirent* e = readdir(dir)) {
+        char* end = nullptr;
+        const long fd = std::strtol(e->d_name, &end, 10);
+        if (end == e->d_name || *end != '\0') continue;
+        sockaddr_storage local{}, peer{};
+        socklen_t ll = sizeof local, pl = sizeof peer;
+        if (getsockname(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&local), &ll) != 0) continue;
+        if (getpeername(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&peer), &pl) != 0) continue;
+        char addr[INET6_ADDRSTRLEN] = {0};
+        int lport = -1, pport = -1;
+        if (local.ss_family == AF_INET && peer.ss_family == AF_INET) {
+            lport = ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port);
+            pport = ntohs(reinterpret_cast<sockaddr_in*>(&peer)->sin_port);
+            inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&peer)->sin_addr, addr, sizeof addr);
+        } else if (local.ss_family == AF_INET6 && peer.ss_family == AF_INET6) {
+            lport = ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
+            pport = ntohs(reinterpret_cast<sockaddr_in6*>(&peer)->sin6_port);
+            inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&peer)->sin6_addr, addr, sizeof addr);
+        }
+        if (lport == local_port && pport == remote_port && remote_addr == addr) {
+            found = static_cast<int>(fd);
+            break;
+        }
+    }
+    closedir(dir);
+    return found;
+#else
+    (void)remote_addr, (void)remote_port, (void)local_port;
+    return -1;
+#endif
+}
+
+// Whether the client has closed its end (an orderly FIN or a reset) — checked without reading anything.
+bool peer_hung_up(int fd) {
+#ifdef __linux__
+    if (fd < 0) return false;
+    char c;
+    const ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+#else
+    (void)fd;
+    return false;
+#endif
 }
 
 json usage_json(int prompt_tokens, int completion_tokens) {
@@ -208,6 +270,7 @@ struct CloudServer::Reply {
     Fault fault;
     std::function<int(std::string_view)> count;
     int prompt_tokens = 0;
+    int peer_fd = -1;  // the connection's socket, to notice a hang-up during the waits (connection_fd())
 
     json usage(const std::string& completion) const { return usage_json(prompt_tokens, count(completion)); }
 };
@@ -255,6 +318,7 @@ void CloudServer::complete(const httplib::Request& req, httplib::Response& res, 
     reply->created = static_cast<long>(std::time(nullptr));
     reply->model = options_.model_name;
     reply->per_token_ms = latency.per_token_ms;
+    reply->peer_fd = connection_fd(req.remote_addr, req.remote_port, port_);
     if (parsed->stream) return answer_streamed(std::move(reply), std::move(slot), res);
     answer_whole(*reply, std::move(slot), res);
 }
@@ -300,7 +364,7 @@ void CloudServer::answer_streamed(std::shared_ptr<const Reply> reply, std::uniqu
             auto next_at = r.first_at;
             const auto write = [&](const std::string& s) { return alive = alive && sink.write(s.data(), s.size()); };
             const auto on_piece = [&](std::string_view piece) {
-                if (!wait_until(next_at)) return alive = false;
+                if (!wait_until(next_at, r.peer_fd)) return alive = false;
                 next_at = Clock::now() + std::chrono::microseconds(static_cast<long long>(r.per_token_ms * 1000));
                 if (r.fault.cut_after >= 0 && chunks >= r.fault.cut_after) return alive = false;
                 const std::string text(piece);
@@ -354,11 +418,12 @@ Status CloudServer::bind() {
 
 void CloudServer::run() { server_->listen_after_bind(); }
 
-bool CloudServer::wait_until(Clock::time_point t) const {
+bool CloudServer::wait_until(Clock::time_point t, int peer_fd) const {
     // Short slices rather than a condition variable: stop() must stay lock-free (signal handler).
     while (!stopping_) {
         const auto now = Clock::now();
         if (now >= t) return true;
+        if (peer_hung_up(peer_fd)) return false;  // the client left: free its slot now, not at the next write
         std::this_thread::sleep_for(std::min<Clock::duration>(t - now, std::chrono::milliseconds(10)));
     }
     return false;

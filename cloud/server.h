@@ -88,7 +88,8 @@ private:
     void release(std::unique_ptr<Slot> slot);
     void routes();
     // Sleeps until `t` (injected latency); false, early, once stop() was called.
-    bool wait_until(std::chrono::steady_clock::time_point t) const;
+    // Sleeps until t; false when stopping or, given the connection's socket, when the client hung up.
+    bool wait_until(std::chrono::steady_clock::time_point t, int peer_fd = -1) const;
 
     CloudServerOptions options_;
     Factory factory_;

@@ -2,6 +2,10 @@
 // ONNX model behind it, spoken to with cpp-httplib and read back with core's own SSE parser.
 // Covers the server's contract: the OpenAI-compatible endpoints, OpenAI-style errors,
 // the verdict protocol, injected latency, bounded concurrency, CORS and clients that hang up.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <catch2/catch.hpp>
 
 #include <poll.h>
@@ -497,6 +501,49 @@ TEST_CASE("cloud: a client that hangs up mid-stream does not wedge the server", 
     CHECK(next.completed);
     CHECK(next.status == 200);
     expect_well_formed_stream(deltas_of(next));
+}
+
+// Sends a streamed chat request on a raw socket, reads the response head, and hangs up after `wait_ms`,
+// during the injected first-token wait.
+void post_and_hang_up(int port, const std::string& body, int wait_ms) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    const std::string req =
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        "Content-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body;
+    REQUIRE(::send(fd, req.data(), req.size(), 0) == static_cast<ssize_t>(req.size()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
+    ::close(fd);
+}
+
+TEST_CASE("cloud: a client that hangs up during the first-token wait frees its slot at once", "[cloud]") {
+    CloudServerOptions o = test_server_options();
+    o.max_concurrency = 1;
+    o.queue_timeout_ms = 1000;
+    o.latency.name = "test";
+    o.latency.first_token_ms = 4000;  // e.g. a satellite link
+    CloudFixture cloud(o);
+    post_and_hang_up(cloud.port(), chat_body(true, 8), 300);
+    // The server notices the hang-up while it waits (it polls the connection), not 3.7 s later at its
+    // first write: the slot is back within a few of its 10 ms wait slices ...
+    const auto t0 = Clock::now();
+    while (health_in_flight(cloud) > 0 && ms_since(t0) < 3000)
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    const double freed_ms = ms_since(t0);
+    CHECK(health_in_flight(cloud) == 0);
+    CHECK(freed_ms < 500.0);
+    // ... so the next request gets it instead of a 429 (its queue would time out before the wait ended).
+    json body = json::parse(chat_body(true, 4));
+    body["headstart_latency"] = "none";
+    const auto next = post_streamed(cloud, "/v1/chat/completions", body.dump());
+    CHECK(next.status == 200);
+    CHECK(next.completed);
 }
 
 TEST_CASE("cloud: stop() is prompt while requests wait out their injected latency", "[cloud]") {
