@@ -13,6 +13,7 @@ int ask_main(int argc, char** argv);    // cli/ask.cpp
 int bench_main(int argc, char** argv);  // cli/bench.cpp
 int eval_main(int argc, char** argv);   // cli/eval.cpp
 int serve_main(int argc, char** argv);  // cli/serve.cpp
+int load_main(int argc, char** argv);   // cli/load.cpp
 
 }  // namespace headstart
 

@@ -238,6 +238,7 @@ void CloudServer::routes() {
                   {"latency_profile", options_.latency.name},
                   {"in_flight", in_use_},
                   {"max_concurrency", options_.max_concurrency},
+                  {"queue_timeout_ms", options_.queue_timeout_ms},
                   {"requests", requests_}};
         res.set_content(h.dump(), "application/json");
     });
