@@ -246,6 +246,13 @@ TEST_CASE("ort: bad model files give a readable error, not a crash", "[ort]") {
         REQUIRE_FALSE(m.ok());
         CHECK_THAT(m.error(), Catch::Contains("truncated.onnx"));
     }
+    SECTION("a valid ONNX model of another layout (no input_ids, no KV cache)") {
+        auto m = load_ort_model(fixture("wrong-layout.onnx"));
+        REQUIRE_FALSE(m.ok());
+        INFO(m.error());
+        CHECK_THAT(m.error(), Catch::Contains("wrong-layout.onnx"));
+        CHECK_THAT(m.error(), Catch::Contains("input_ids"));
+    }
 }
 
 TEST_CASE("ort: misuse is reported as an error", "[ort]") {

@@ -90,6 +90,15 @@ def make_fixture(out, work=None, pretrain_steps=160, sft_steps=60, run_parity=Tr
         for form in ("fp32", "nbits8-b32", "nbits8-b32-head", "dq-head-last"):
             onnx.save(quant.build(form, int8_proto), os.path.join(out, f"tiny-int8.{form}.onnx"))
         onnx.save(export.quantize_int8(onnx.load(written["fp32"]))[0], os.path.join(out, "tiny-int8.dq-folded.onnx"))
+        # a valid ONNX model that is not a causal LM (no input_ids, no KV cache): the loaders must say so
+        h = onnx.helper
+        odd = h.make_model(h.make_graph([h.make_node("Identity", ["pixel_values"], ["embedding"])], "not_a_lm",
+                                        [h.make_tensor_value_info("pixel_values", onnx.TensorProto.FLOAT, [1, 3])],
+                                        [h.make_tensor_value_info("embedding", onnx.TensorProto.FLOAT, [1, 3])]),
+                           opset_imports=[h.make_opsetid("", 17)])
+        odd.ir_version = 8
+        onnx.checker.check_model(odd)
+        onnx.save(odd, os.path.join(out, "wrong-layout.onnx"))
         cfg = model.cfg
         ref = {"question": REFERENCE_QUESTION, "prompt": data.prompt_text(REFERENCE_QUESTION),
                "vocab_size": cfg.vocab_size, "n_layers": cfg.n_layers, "n_kv_heads": cfg.n_kv_heads,
