@@ -30,9 +30,10 @@ Result<std::string> read_gzip(const std::string& path) {
     while ((n = gzread(f, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
     int err = Z_OK;
     const char* msg = gzerror(f, &err);
+    const std::string why = msg && *msg ? msg : "read error";  // gzerror's text lives in f: copy it before gzclose
     gzclose(f);
     if (n < 0 || (err != Z_OK && err != Z_STREAM_END))
-        return Error{"the reference corpus " + path + " is corrupt: " + (msg ? msg : "read error")};
+        return Error{"the reference corpus " + path + " is corrupt: " + why};
     return out;
 }
 

@@ -49,6 +49,8 @@ set max_tokens 40
 set pace 220
 set question How do I make a good cup of coffee?
 wait 1500 ms
+wait preread 30
+wait 500 ms
 state $out/typed.json
 ask How do I make a good cup of coffee?
 wait cloud_token 30

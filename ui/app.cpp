@@ -344,6 +344,7 @@ std::optional<bool> App::condition(const std::string& name) const {
     const TurnSnapshot s = driver_ ? driver_->snapshot() : TurnSnapshot{};
     const headstart::Turn* t = s.turn.get();
     const auto has = [&](headstart::EventKind k) { return t && t->timeline().first(k) != nullptr; };
+    if (name == "preread") return s.preread_tokens > 0;
     if (name == "handoff") return has(headstart::EventKind::Handoff);
     if (name == "first_word") return has(headstart::EventKind::WordShown);
     if (name == "cloud_token") return has(headstart::EventKind::ContinuationToken);

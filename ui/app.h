@@ -73,7 +73,7 @@ public:
     // ---- for scripts (ui/script.h) and tests: the controls by name ------------------------
     std::string set_control(const std::string& key, const std::string& value);  // "" or why not
     std::string show_view(const std::string& name);                             // live, race, study
-    // handoff, first_word, cloud_token, cloud_done, done, race_done, study_rating, study_idle;
+    // preread, handoff, first_word, cloud_token, cloud_done, done, race_done, study_rating, study_idle;
     // nothing when the name is unknown.
     std::optional<bool> condition(const std::string& name) const;
     // participant NAME | seed N | next [QUESTION] | rate a|equivalent|b | export | replay

@@ -36,8 +36,8 @@ bool parse_duration(const std::string& text, double* seconds) {
 }
 
 bool known_condition(const std::string& c) {
-    for (const char* k :
-         {"handoff", "first_word", "cloud_token", "cloud_done", "done", "race_done", "study_rating", "study_idle"})
+    for (const char* k : {"preread", "handoff", "first_word", "cloud_token", "cloud_done", "done", "race_done",
+                          "study_rating", "study_idle"})
         if (c == k) return true;
     return false;
 }

@@ -8,8 +8,9 @@
 //   ask QUESTION            asks it (the Ask button)
 //   race [QUESTION]         cloud only vs μLM + cloud at once (the Race button)
 //   view live|race|study    selects a tab
-//   wait CONDITION [SECONDS]  until handoff, first_word, cloud_token, cloud_done, done,
-//                           race_done, study_rating or study_idle (default limit 60 s: then the
+//   wait CONDITION [SECONDS]  until preread (the typed question is in the μLM's KV cache), handoff,
+//                           first_word, cloud_token, cloud_done, done, race_done, study_rating or
+//                           study_idle (default limit 60 s: then the
 //                           script fails)
 //   wait N ms | wait N s    a pause
 //   inspect N               shows token N's alternatives, as hovering its chip does (-1: off)

@@ -9,7 +9,7 @@ start_cloud() {
   shift 2
   "$bin" --host 127.0.0.1 --port 0 "$@" >"$log" 2>&1 &
   cloud_pid=$!
-  for _ in $(seq 1 300); do
+  for _ in $(seq 1 600); do
     port=$(sed -nE 's|^headstart-cloud: http://127\.0\.0\.1:([0-9]+)/.*|\1|p' "$log" | head -1)
     [ -n "$port" ] && break
     kill -0 "$cloud_pid" 2>/dev/null || { cat "$log"; exit 1; }
