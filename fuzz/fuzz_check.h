@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace headstart::fuzz {
@@ -57,6 +58,17 @@ inline std::vector<std::string> chunks(FuzzedDataProvider& in, std::size_t max_c
         out.push_back(in.ConsumeBytesAsString(n));
     }
     return out;
+}
+
+// An opener (up to 96 bytes) and the cloud's continuation cut into deltas, both from the input; noted as the
+// context a failed check prints.
+inline std::pair<std::string, std::vector<std::string>> opener_and_stream(FuzzedDataProvider& in) {
+    std::string opener = in.ConsumeRandomLengthString(96);
+    std::vector<std::string> parts = chunks(in, 24);
+    std::string c = "opener " + escaped(opener) + "\nparts";
+    for (const auto& p : parts) c += " " + escaped(p);
+    context() = c;
+    return {std::move(opener), std::move(parts)};
 }
 
 inline std::string joined(const std::vector<std::string>& parts) {

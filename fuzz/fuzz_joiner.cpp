@@ -12,14 +12,8 @@ using namespace headstart;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     FuzzedDataProvider in(data, size);
-    const std::string opener = in.ConsumeRandomLengthString(96);
-    const auto parts = fuzz::chunks(in, 24);
+    const auto [opener, parts] = fuzz::opener_and_stream(in);
     const std::string whole = fuzz::joined(parts);
-    {
-        std::string c = "opener " + fuzz::escaped(opener) + "\nparts";
-        for (const auto& p : parts) c += " " + fuzz::escaped(p);
-        fuzz::context() = c;
-    }
 
     // What is on screen when the cloud's text arrives: the opener as join() shows it (repaired, no trailing space).
     const std::string shown(trim_trailing_spaces(repair_utf8(opener)));

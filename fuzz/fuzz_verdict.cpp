@@ -11,14 +11,8 @@ using namespace headstart;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     FuzzedDataProvider in(data, size);
-    const std::string opener = in.ConsumeRandomLengthString(96);
-    const auto parts = fuzz::chunks(in, 24);
+    const auto [opener, parts] = fuzz::opener_and_stream(in);
     const std::string whole = fuzz::joined(parts);
-    {
-        std::string c = "opener " + fuzz::escaped(opener) + "\nparts";
-        for (const auto& p : parts) c += " " + fuzz::escaped(p);
-        fuzz::context() = c;
-    }
 
     VerdictParser parser(opener);
     std::string out;
