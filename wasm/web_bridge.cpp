@@ -55,6 +55,7 @@ void WebModel::load(const std::string& model_url, const std::string& tokenizer_u
     on_loaded_ = std::move(done);
     info_ = ModelInfo{};
     info_.path = model_url;
+    tokenizer_url_ = tokenizer_url;
     hs_model_load(slot_, model_url.c_str(), tokenizer_url.c_str(), options.threads, options.spin ? 1 : 0);
 }
 
@@ -67,7 +68,7 @@ void WebModel::on_loaded(bool ok, std::string_view info_json, std::string_view t
         auto tok = Tokenizer::from_json(tokenizer_json);
         const auto j = nlohmann::json::parse(info_json, nullptr, false);
         if (!tok.ok()) {
-            st = Error{"the μLM's tokenizer.json: " + tok.error()};
+            st = Error{"cannot load the μLM's tokenizer " + tokenizer_url_ + ": " + tok.error()};
         } else if (!j.is_object()) {
             st = Error{"the μLM worker sent no model description"};
         } else {
@@ -226,10 +227,14 @@ void report_to_page(const std::string& json) { hs_bench_report(json.c_str()); }
 
 extern "C" {
 
-EMSCRIPTEN_KEEPALIVE void hs_on_model_loaded(int slot, int ok, const char* info_json, const char* tokenizer_json,
-                                             const char* error) {
+// Returns what the load came to after the C++ side's own checks (the tokenizer.json is parsed here, not in
+// the worker): "" when the μLM is ready, else the readable error the page shows.
+EMSCRIPTEN_KEEPALIVE const char* hs_on_model_loaded(int slot, int ok, const char* info_json, const char* tokenizer_json,
+                                                    const char* error) {
     auto it = headstart::models().find(slot);
-    if (it != headstart::models().end()) it->second->on_loaded(ok != 0, info_json, tokenizer_json, error);
+    if (it == headstart::models().end()) return "";
+    it->second->on_loaded(ok != 0, info_json, tokenizer_json, error);
+    return it->second->load_error().c_str();
 }
 
 EMSCRIPTEN_KEEPALIVE void hs_on_logits(int slot, int run_id, int ok, int vocab, double run_ms, const char* error) {

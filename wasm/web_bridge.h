@@ -75,6 +75,7 @@ private:
     int slot_;
     bool loaded_ = false, loading_ = false;
     std::string load_error_;
+    std::string tokenizer_url_;
     ModelInfo info_;
     Tokenizer tokenizer_;
     Loaded on_loaded_;

@@ -63,12 +63,15 @@ mergeInto(LibraryManager.library, {
       } else if (msg.type === 'loaded') {
         if (!HS.loading[msg.slot]) return;  // released meanwhile, or already answered
         delete HS.loading[msg.slot];
-        if (Module.onModelReady) Module.onModelReady(msg);
         var info = HS.cString(JSON.stringify(msg.info || {}));
         var tok = HS.cString(msg.tokenizer || '');
         var err = HS.cString(msg.message || '');
-        _hs_on_model_loaded(msg.slot, msg.ok ? 1 : 0, info, tok, err);
+        // The worker loaded the session; the C++ side still checks the rest (tokenizer.json): its verdict is
+        // what the page shows.
+        var why = UTF8ToString(_hs_on_model_loaded(msg.slot, msg.ok ? 1 : 0, info, tok, err));
         _free(info); _free(tok); _free(err);
+        if (Module.onModelReady)
+          Module.onModelReady({ type: msg.type, slot: msg.slot, ok: !why, message: why, info: msg.info });
       } else if (msg.type === 'logits') {
         var key = msg.slot + ':' + msg.id;
         var dest = HS.logitsPtr[key];
