@@ -18,52 +18,54 @@ bool same_voice(Origin a, Origin b) { return (a == Origin::Cloud) == (b == Origi
 
 }  // namespace
 
-Result<SpeechTrack> speak_arrivals(const std::vector<WordArrival>& words, Synthesizer& synth,
-                                   const SpeechOptions& options) {
-    SpeechTrack track;
-    double free_at = 0.0;  // when the voice has finished the previous utterance
-    size_t next = 0;
-    bool rate_known = false;
-    while (next < words.size()) {
-        const double start = std::max(free_at, words[next].arrived_ms);
-        size_t end = next + 1;  // every word arrived by `start`, of the same voice, up to max_words
-        while (end < words.size() && words[end].arrived_ms <= start &&
-               same_voice(words[end].origin, words[next].origin) &&
-               static_cast<int>(end - next) < std::max(1, options.max_words))
-            ++end;
-        std::string text;
-        for (size_t i = next; i < end; ++i) text += (i > next ? " " : "") + words[i].word;
-        auto u = synth.speak(text);
-        if (!u.ok()) return Error{"speech: " + u.error()};
-        const Utterance& a = u.value();
-        if (a.sample_rate <= 0) return Error{"speech: the synthesizer gave no sample rate"};
-        if (!rate_known) {
-            track.sample_rate = a.sample_rate;
-            rate_known = true;
-        } else if (a.sample_rate != track.sample_rate) {
-            return Error{"speech: the synthesizer changed its sample rate mid-answer"};
-        }
-        if (a.word_start_ms.size() != end - next)
-            return Error{"speech: the synthesizer timed " + std::to_string(a.word_start_ms.size()) + " words of " +
-                         std::to_string(end - next)};
-        const double length_ms = 1000.0 * a.samples.size() / a.sample_rate;
-        // silence until the utterance; its words are timed from the sample it really starts at
-        track.samples.resize(std::max(track.samples.size(), ms_to_samples(start, track.sample_rate)), 0);
-        const double at = 1000.0 * track.samples.size() / track.sample_rate;
-        track.samples.insert(track.samples.end(), a.samples.begin(), a.samples.end());
-        for (size_t i = next; i < end; ++i) {
-            const size_t k = i - next;
-            const double from = std::min(a.word_start_ms[k], length_ms);
-            const double to = k + 1 < a.word_start_ms.size() ? std::min(a.word_start_ms[k + 1], length_ms) : length_ms;
-            track.words.push_back(HeardWord{words[i].word, at + from, at + std::max(from, to), words[i].origin});
-        }
-        free_at = at + length_ms;
-        ++track.utterances;
-        next = end;
+LiveSpeech::LiveSpeech(Synthesizer& synth, SpeechOptions options) : synth_(synth), options_(options) {}
+
+void LiveSpeech::push(WordArrival word) { waiting_.push_back(std::move(word)); }
+
+Result<std::vector<int16_t>> LiveSpeech::tick(double now_ms) {
+    if (!error_.empty()) return Error{error_};
+    if (waiting_.empty() || now_ms < free_at_) return std::vector<int16_t>{};
+    size_t end = 1;  // every word waiting by now, of the same voice, up to max_words
+    while (end < waiting_.size() && waiting_[end].arrived_ms <= now_ms &&
+           same_voice(waiting_[end].origin, waiting_.front().origin) &&
+           static_cast<int>(end) < std::max(1, options_.max_words))
+        ++end;
+    std::string text;
+    for (size_t i = 0; i < end; ++i) text += (i ? " " : "") + waiting_[i].word;
+    const auto fail = [&](std::string why) -> Result<std::vector<int16_t>> {
+        error_ = "speech: " + why;
+        return Error{error_};
+    };
+    auto u = synth_.speak(text);
+    if (!u.ok()) return fail(u.error());
+    const Utterance& a = u.value();
+    if (a.sample_rate <= 0) return fail("the synthesizer gave no sample rate");
+    if (track_.utterances == 0) track_.sample_rate = a.sample_rate;
+    else if (a.sample_rate != track_.sample_rate) return fail("the synthesizer changed its sample rate mid-answer");
+    if (a.word_start_ms.size() != end)
+        return fail("the synthesizer timed " + std::to_string(a.word_start_ms.size()) + " words of " +
+                    std::to_string(end));
+    const double length_ms = 1000.0 * a.samples.size() / a.sample_rate;
+    // silence until the utterance; its words are timed from the sample it really starts at
+    track_.samples.resize(std::max(track_.samples.size(), ms_to_samples(now_ms, track_.sample_rate)), 0);
+    const double at = 1000.0 * track_.samples.size() / track_.sample_rate;
+    track_.samples.insert(track_.samples.end(), a.samples.begin(), a.samples.end());
+    for (size_t k = 0; k < end; ++k) {
+        const double from = std::min(a.word_start_ms[k], length_ms);
+        const double to = k + 1 < a.word_start_ms.size() ? std::min(a.word_start_ms[k + 1], length_ms) : length_ms;
+        track_.words.push_back(HeardWord{waiting_[k].word, at + from, at + std::max(from, to), waiting_[k].origin});
     }
+    free_at_ = at + length_ms;
+    ++track_.utterances;
+    waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(end));
+    return a.samples;
+}
+
+SpeechTrack LiveSpeech::track() const {
+    SpeechTrack t = track_;
     const HeardWord* last_device = nullptr;
     const HeardWord* first_cloud = nullptr;
-    for (const HeardWord& w : track.words) {
+    for (const HeardWord& w : t.words) {
         if (w.origin == Origin::Cloud) {
             if (!first_cloud) first_cloud = &w;
         } else if (!first_cloud) {
@@ -71,9 +73,24 @@ Result<SpeechTrack> speak_arrivals(const std::vector<WordArrival>& words, Synthe
         }
     }
     if (last_device && first_cloud)
-        track.handoff_silence_ms = longest_silence_ms(track.samples, track.sample_rate, last_device->start_ms,
-                                                      first_cloud->end_ms, options.silence_threshold);
-    return track;
+        t.handoff_silence_ms = longest_silence_ms(t.samples, t.sample_rate, last_device->start_ms, first_cloud->end_ms,
+                                                  options_.silence_threshold);
+    return t;
+}
+
+Result<SpeechTrack> speak_arrivals(const std::vector<WordArrival>& words, Synthesizer& synth,
+                                   const SpeechOptions& options) {
+    // LiveSpeech ticked at exactly the instants something can start: when the voice comes free, or when
+    // the next word arrives while it is idle.
+    LiveSpeech live(synth, options);
+    size_t next = 0;
+    while (next < words.size() || live.waiting()) {
+        const double t = live.waiting() ? live.free_at_ms() : std::max(live.free_at_ms(), words[next].arrived_ms);
+        while (next < words.size() && words[next].arrived_ms <= t) live.push(words[next++]);
+        auto r = live.tick(t);
+        if (!r.ok()) return Error{r.error()};
+    }
+    return live.track();
 }
 
 std::vector<WordArrival> spoken_arrivals(const Timeline& timeline) {

@@ -5,6 +5,8 @@
 //   speak_arrivals()   the whole answer's audio: the voice speaks whatever has arrived each time it
 //                      is free, so the opener is heard at once and the cloud's words follow as they
 //                      stream, without a gap when they came in time
+//   LiveSpeech         the same, live: words pushed as they are shown, ticked each frame, each
+//                      utterance's audio handed back to the shell's audio device as it starts
 //   longest_silence_ms()   the longest quiet run of a stretch of the audio (the stall at the handoff)
 //   write_wav()        16-bit mono PCM, RIFF/WAVE
 //
@@ -59,6 +61,30 @@ struct SpeechTrack {
 struct SpeechOptions {
     int max_words = 12;               // per utterance
     double silence_threshold = 0.01;  // |sample| / 32768 at or under which audio counts as quiet
+};
+
+// The voice live, by the same rules: the shell pushes each word as it is shown and ticks it with the turn's
+// clock (every frame); when the voice is free and words wait, the next utterance starts at that tick and its
+// audio comes back for the shell to queue to its audio device. speak_arrivals() is this, ticked at exactly
+// the instants something can start; a shell ticking each frame starts an utterance up to a frame later.
+class LiveSpeech {
+public:
+    explicit LiveSpeech(Synthesizer& synth, SpeechOptions options = {});
+    void push(WordArrival word);  // in the order shown
+    // The utterance that starts at now_ms (empty: none — the voice is busy or nothing waits). A synthesizer
+    // error ends the speech: this call and every later one return it.
+    Result<std::vector<int16_t>> tick(double now_ms);
+    bool waiting() const { return !waiting_.empty(); }
+    double free_at_ms() const { return free_at_; }  // the end of what has been scheduled, on the turn's clock
+    SpeechTrack track() const;                      // everything scheduled so far, the silence at the handoff included
+
+private:
+    Synthesizer& synth_;
+    SpeechOptions options_;
+    std::vector<WordArrival> waiting_;
+    SpeechTrack track_;
+    double free_at_ = 0.0;
+    std::string error_;
 };
 
 Result<SpeechTrack> speak_arrivals(const std::vector<WordArrival>& words, Synthesizer& synth,

@@ -152,3 +152,52 @@ TEST_CASE("speech: write_wav writes 16-bit mono RIFF/WAVE", "[speech]") {
     CHECK_FALSE(write_wav("no/such/dir/x.wav", {0}, 22050).ok());
     CHECK_FALSE(write_wav(path, {0}, 0).ok());
 }
+
+TEST_CASE("speech: LiveSpeech ticked each frame speaks what speak_arrivals does, at most a frame later", "[speech]") {
+    const auto words = arrivals("The best way to", 30, Origin::Device) + arrivals("learn a", 700, Origin::Cloud) +
+                       arrivals("language is to", 1400, Origin::Cloud) + arrivals("speak it.", 4000, Origin::Cloud);
+    FakeVoice ideal_voice, live_voice;
+    const auto ideal = speak_arrivals(words, ideal_voice);
+    REQUIRE(ideal.ok());
+
+    LiveSpeech live(live_voice);
+    constexpr double kFrame = 16.0;  // a 60 Hz shell
+    size_t next = 0;
+    std::vector<std::vector<int16_t>> queued;  // what the shell hands its audio device
+    for (double now = 0; now < 12000; now += kFrame) {
+        while (next < words.size() && words[next].arrived_ms <= now) live.push(words[next++]);
+        auto samples = live.tick(now);
+        REQUIRE(samples.ok());
+        if (!samples->empty()) queued.push_back(samples.value());
+    }
+    const SpeechTrack t = live.track();
+    // the same utterances, so the same words in the same order from the same voice
+    CHECK(live_voice.spoken == ideal_voice.spoken);
+    REQUIRE(t.words.size() == ideal->words.size());
+    CHECK(static_cast<int>(queued.size()) == t.utterances);
+    for (size_t i = 0; i < t.words.size(); ++i) {
+        INFO(t.words[i].word);
+        CHECK(t.words[i].start_ms >= ideal->words[i].start_ms);
+        CHECK(t.words[i].start_ms <= ideal->words[i].start_ms + kFrame);
+    }
+    // the handoff silence as heard live: the ideal one, give or take the frame the voice waited
+    CHECK(std::abs(t.handoff_silence_ms - ideal->handoff_silence_ms) <= kFrame);
+
+    // nothing starts while the voice is busy or nothing waits
+    FakeVoice v;
+    LiveSpeech busy(v);
+    busy.push({"Hello", 0, Origin::Device});
+    REQUIRE(busy.tick(0)->size() == 350);  // 5 chars x 50 ms + 100 ms tail, at 1 sample / ms
+    busy.push({"there", 10, Origin::Device});
+    CHECK(busy.tick(100)->empty());  // still speaking "Hello"
+    CHECK(busy.waiting());
+    CHECK(busy.tick(350)->size() == 350);
+    CHECK(busy.tick(2000)->empty());  // nothing waits
+    // a synthesizer error ends it, and stays
+    FakeVoice broken;
+    broken.fail = true;
+    LiveSpeech dead(broken);
+    dead.push({"Hi", 0, Origin::Device});
+    CHECK_FALSE(dead.tick(0).ok());
+    CHECK_FALSE(dead.tick(100).ok());
+}
