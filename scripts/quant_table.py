@@ -158,7 +158,8 @@ def table(quality, speed, chosen):
     for s in q_stems:
         head += [f"{size_of(s)} ppl change", f"{size_of(s)} identical openers"]
     for s in s_stems:
-        head += [f"{size_of(s)} TTFT / 4 words / decode ms (× fp32)"]
+        untrained = " (untrained)" if s.startswith("untrained") else ""
+        head += [f"{size_of(s)}{untrained} TTFT / 4 words / decode ms (× fp32)"]
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for c in cands:
         big = speed[s_stems[-1]][c]
