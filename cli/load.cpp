@@ -22,7 +22,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <fstream>
@@ -33,6 +32,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "core/eval_metrics.h"  // percentile()
 #include "core/handoff.h"
 #include "core/latency_profile.h"
 #include "core/sse.h"
@@ -59,7 +59,6 @@ struct Shot {
     int status = 0;
     bool completed = false;      // [DONE] seen
     double first_token_ms = -1;  // request sent -> first text delta
-    double total_ms = 0;
     std::string error;
 };
 
@@ -110,7 +109,6 @@ struct Load {
             }
             return !(hang_up == HangUp::AfterFirstToken && s.first_token_ms >= 0);
         });
-        s.total_ms = ms_since(t0);
         {
             std::lock_guard<std::mutex> lock(m);
             done = true;
@@ -157,14 +155,6 @@ struct Load {
         return -1;
     }
 };
-
-double percentile(std::vector<double> v, double q) {
-    if (v.empty()) return NAN;
-    std::sort(v.begin(), v.end());
-    const double pos = q * static_cast<double>(v.size() - 1);
-    const std::size_t lo = static_cast<std::size_t>(std::floor(pos)), hi = std::min(lo + 1, v.size() - 1);
-    return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
-}
 
 // VmRSS in KiB and the number of open descriptors of a process (-1 when /proc cannot tell).
 std::pair<long, int> process_usage(int pid) {
@@ -249,7 +239,8 @@ int load_main(int argc, char** argv) {
         for (const auto& s : shots)
             if (s.status == 200 && s.completed && s.first_token_ms >= 0) ft.push_back(s.first_token_ms);
             else ++bad;
-        const double p50 = percentile(ft, 0.5), p99 = percentile(ft, 0.99);
+        std::sort(ft.begin(), ft.end());
+        const double p50 = percentile(ft, 50), p99 = percentile(ft, 99);
         const double lo = p.first_token_ms - p.jitter_ms, hi = p.first_token_ms + p.jitter_ms;
         std::snprintf(buf, sizeof buf,
                       "%-10s promise %4.0f ± %3.0f ms: first token p50 %6.1f, p99 %6.1f ms (%zu served, %d failed)",

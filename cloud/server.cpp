@@ -319,8 +319,10 @@ void CloudServer::complete(const httplib::Request& req, httplib::Response& res, 
     reply->created = static_cast<long>(std::time(nullptr));
     reply->model = options_.model_name;
     reply->per_token_ms = latency.per_token_ms;
-    reply->peer_fd = connection_fd(req.remote_addr, req.remote_port, port_);
-    if (parsed->stream) return answer_streamed(std::move(reply), std::move(slot), res);
+    if (parsed->stream) {  // only a stream waits with the slot held: it alone needs the connection's socket
+        reply->peer_fd = connection_fd(req.remote_addr, req.remote_port, port_);
+        return answer_streamed(std::move(reply), std::move(slot), res);
+    }
     answer_whole(*reply, std::move(slot), res);
 }
 
