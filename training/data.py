@@ -28,7 +28,8 @@ otherwise ({"glob pattern": weight}, matched against the path relative to the da
 a repeat count: 2.0 = every example twice (the copy a whole pass later), 0.5 = the half of the examples
 whose hash is lowest. The key "@off_topic_opener" multiplies the weight of every conversation whose
 first reply opens (first 8 words) without a content word of its question (training/topic.py, the twin of
-the evaluation's on-topic test), e.g. 0.35 keeps about a third of "Sure! Here is…" openers.
+the evaluation's on-topic test), e.g. 0.35 keeps about a third of "Sure! Here is…" openers; "@opener_words"
+(default 8) sets how many words that test reads: 5 matches the opener the app shows under `lte`.
 Two streams are written:
   pretrain/  every example of every source (loss on all tokens)
   sft/       chat examples only, with a loss mask (loss on assistant replies only) and document starts
@@ -316,6 +317,7 @@ def load_mix(path):
 
 
 OFF_TOPIC_KEY = "@off_topic_opener"
+OPENER_WORDS_KEY = "@opener_words"  # how many of the reply's first words the off-topic test reads (default 8)
 
 
 def weight_for(rel, mix):
@@ -353,7 +355,8 @@ def iter_examples(paths, mix=None, stats=None):
                 continue
             seen.add(h)
             weight = weight_for(rel, mix)
-            if OFF_TOPIC_KEY in mix and opener_restates_question(ex) is False:
+            words = int(mix.get(OPENER_WORDS_KEY, 8))
+            if OFF_TOPIC_KEY in mix and opener_restates_question(ex, words) is False:
                 # the first reply opens without a content word of the question: the mix's multiplier
                 weight *= mix[OFF_TOPIC_KEY]
                 st["off_topic_openers"] = st.get("off_topic_openers", 0) + 1

@@ -250,9 +250,12 @@ def check_topic(s):
           topic.opener_restates_question(on) is True and topic.opener_restates_question(stem) is True)
     s.add("topic: 'Sure! Here is…' whose content words come after 8 words is off topic",
           topic.opener_restates_question(off) is False and topic.opener_restates_question(Ex("t", text="x")) is None)
-    mix = {"@off_topic_opener": 0.25}
+    late = Ex("t", [("user", "How do plants make food?"), ("assistant", "There are several ways plants make food.")])
+    s.add("topic: the window is a parameter ('There are several ways plants…' is on topic in 8 words, not in 4)",
+          topic.opener_restates_question(late) is True and topic.opener_restates_question(late, 4) is False)
+    mix = {"@off_topic_opener": 0.25, "@opener_words": 5}
     s.add("mix: the @off_topic_opener key is never taken for a file pattern",
-          data.weight_for("chat/a.jsonl", mix) == 1.0, f"{data.weight_for('chat/a.jsonl', mix)}")
+          data.weight_for("chat/a.jsonl", mix) == 1.0 and data.weight_for("@opener_words", mix) == 1.0, f"{data.weight_for('chat/a.jsonl', mix)}")
 
 
 def check_quant(s, out, work, model, tok):

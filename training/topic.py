@@ -56,12 +56,13 @@ def content_words(text, limit=None):
     return out
 
 
-def opener_restates_question(ex):
-    """True / False for a conversation's first user question and first reply; None for prose."""
+def opener_restates_question(ex, words=OPENER_WORDS):
+    """True / False for a conversation's first user question and the first `words` words of its first
+    reply; None for prose."""
     turns = getattr(ex, "turns", None) or []
     question = next((c for r, c in turns if r == "user"), None)
     reply = next((c for r, c in turns if r == "assistant"), None)
     if question is None or reply is None:
         return None
     q = set(content_words(question))
-    return bool(q.intersection(content_words(reply, OPENER_WORDS)))
+    return bool(q.intersection(content_words(reply, words)))
