@@ -88,6 +88,8 @@ public:
     // When the next queued word will be shown (given no config change), if any is queued.
     std::optional<double> next_due_ms() const;
     std::size_t queued() const { return queue_.size(); }
+    // The words that have arrived but are not shown yet, in order (a voice speaks them as they arrive).
+    const std::deque<WordArrival>& queued_words() const { return queue_; }
     bool has_pending_stream_word() const { return !partial_.empty(); }
     // End of the last shown word's slot (0 before any word).
     double busy_until_ms() const { return busy_until_; }

@@ -313,6 +313,14 @@ size_t Turn::advance(double now_ms) {
     return shown.size();
 }
 
+std::vector<WordArrival> Turn::arrived_words() const {
+    std::vector<WordArrival> out;
+    for (const Event& e : timeline_.events())
+        if (e.kind == EventKind::WordShown) out.push_back(WordArrival{e.text, e.arrived_ms, e.origin});
+    out.insert(out.end(), presenter_.queued_words().begin(), presenter_.queued_words().end());
+    return out;
+}
+
 bool Turn::finished() const {
     return phase_ == TurnPhase::Done && presenter_.queued() == 0 && !presenter_.has_pending_stream_word();
 }

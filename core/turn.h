@@ -121,6 +121,9 @@ public:
     const std::string& failure() const { return failure_; }
     // Words the user has been shown so far, in order.
     std::string shown_text() const { return shown_; }
+    // Every word that has reached the presenter, shown or still queued, in the order it will be shown,
+    // with the time it arrived: what a voice speaks as soon as it can (the display keeps its own pace).
+    std::vector<WordArrival> arrived_words() const;
 
 private:
     void feed_presenter(double t_ms);

@@ -1,8 +1,9 @@
 // desktop/main.cpp — the native shell: an SDL2 window with an OpenGL 3.3 core context that runs
 // ui::App each frame. Everything else lives in ui/ and core/; this file owns the window, the
 // loop, files (fonts, models, the script, screenshots) and the platform parts the app is given:
-// two NativeTurnDrivers (the race's and the study's "cloud only" side runs on the second) and the
-// SQLite study store.
+// two NativeTurnDrivers (the race's and the study's "cloud only" side runs on the second), the
+// SQLite study store, and the voice: eSpeak NG into SDL2 audio (sdl_voice.h; SDL_AUDIODRIVER picks
+// the driver, `disk` records what plays to SDL_DISKAUDIOFILE).
 //
 //   headstart-desktop [--size WxH] [--frames N] [--screenshot OUT.png] [--state OUT.json]
 //                     [--script FILE] [--models-dir DIR] [--cloud URL] [--study-db FILE]
@@ -25,6 +26,7 @@
 #include <vector>
 
 #include "desktop/native_driver.h"
+#include "desktop/sdl_voice.h"
 #include "imgui.h"
 #include "imgui_impl_opengl3.h"
 #include "imgui_impl_sdl.h"
@@ -34,6 +36,9 @@
 #include "ui/script.h"
 #if defined(HEADSTART_HAVE_SQLITE)
 #include "native/sqlite_study_store.h"
+#endif
+#if defined(HEADSTART_HAVE_ESPEAK)
+#include "native/espeak_synth.h"
 #endif
 
 #define STB_IMAGE_WRITE_IMPLEMENTATION
@@ -250,6 +255,22 @@ int main(int argc, char** argv) {
         }
     }
 #endif
+    // The voice: eSpeak NG made per voice and rate, SDL audio opened when a turn is first spoken.
+    headstart::SdlVoice voice;
+    {
+        ui::SpeechPlatform speech;
+        speech.sink = &voice;
+        speech.clock_ms = headstart::steady_clock_ms;
+#if defined(HEADSTART_HAVE_ESPEAK)
+        speech.make_synthesizer =
+            [](const ui::SpeechSettings& s) -> headstart::Result<std::unique_ptr<headstart::Synthesizer>> {
+            auto made = headstart::EspeakSynthesizer::create({s.voice, s.words_per_minute});
+            if (!made.ok()) return headstart::Error{made.error()};
+            return std::unique_ptr<headstart::Synthesizer>(std::move(made.value()));
+        };
+#endif
+        app.set_speech(std::move(speech));
+    }
     if (!opt.cloud.empty()) app.set_control("endpoint", opt.cloud);
     if (!app.init_graphics()) std::fprintf(stderr, "headstart-desktop: %s\n", app.error().c_str());
 
@@ -326,6 +347,7 @@ int main(int argc, char** argv) {
 
     driver.cancel();
     cloud_only_driver.cancel();
+    voice.close();
     ImGui_ImplOpenGL3_Shutdown();
     ImGui_ImplSDL2_Shutdown();
     ImGui::DestroyContext();

@@ -8,18 +8,11 @@ set -euo pipefail
 cloud_bin=$1; headstart=$2; src=$3; out=$4
 rm -rf "$out"; mkdir -p "$out"
 cd "$src"
-"$cloud_bin" --host 127.0.0.1 --port 0 --continuator reference --references assets/reference/answers.jsonl.gz \
-  --tokenizer assets/models/tokenizer.json --profile lte >"$out/cloud.log" 2>&1 &
-pid=$!
-trap 'kill "$pid" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-port=""  # the reference corpus loads in ~1 s, several under the sanitizers and a loaded machine: up to 60 s
-for _ in $(seq 1 600); do
-  port=$(sed -nE 's|^headstart-cloud: http://127\.0\.0\.1:([0-9]+)/.*|\1|p' "$out/cloud.log" | head -1)
-  [ -n "$port" ] && break
-  kill -0 "$pid" 2>/dev/null || { cat "$out/cloud.log" >&2; exit 1; }
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "speech_wav: headstart-cloud printed no port" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/reference_cloud.sh"
+cloud_pid=""
+trap '[ -n "$cloud_pid" ] && kill "$cloud_pid" 2>/dev/null; wait 2>/dev/null || true' EXIT
+start_reference_cloud "$cloud_bin" "$src" "$out/cloud.log" lte
+port=$cloud_port
 
 "$headstart" ask "How can I improve my time management skills?" --cloud "http://127.0.0.1:$port" --speech \
   --wav "$out/turn.wav" --fast --json >"$out/turn.json"

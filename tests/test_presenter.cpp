@@ -222,3 +222,18 @@ TEST_CASE("presenter: schedule_words and validation", "[presenter]") {
     bad.clause_pause_ms = -1;
     CHECK(validate(bad).error().find("pauses") != std::string::npos);
 }
+
+TEST_CASE("presenter: the words arrived but not shown yet are there to speak, with their arrival", "[presenter]") {
+    Presenter p(steady(200));  // 300 ms a word
+    p.add_text("Sure thing here", 50, Origin::Device);
+    p.add_stream_text("it is", 120, Origin::Cloud);  // "is" is unfinished: it has not arrived yet
+    p.advance(50);
+    REQUIRE(p.queued_words().size() == 3);  // "Sure" shown; "thing", "here", "it" wait
+    CHECK(p.queued_words()[0].word == "thing");
+    CHECK(p.queued_words()[0].arrived_ms == 50);
+    CHECK(p.queued_words()[2].word == "it");
+    CHECK(p.queued_words()[2].arrived_ms == 120);
+    CHECK(p.queued_words()[2].origin == Origin::Cloud);
+    p.advance(kForever);
+    CHECK(p.queued_words().empty());
+}

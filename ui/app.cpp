@@ -2,7 +2,9 @@
 //
 // Map of this file:
 //   ask(), race()          a turn / a race from the question box, the presets or a script
-//   frame()                one frame: drivers polled, read-ahead, backdrop, top bar, sidebar, tab
+//   frame()                one frame: drivers polled, the voice fed, read-ahead, backdrop, top bar,
+//                          sidebar, tab
+//   update_speech()        the live turn's words to the Speaker, on the turn's clock read now
 //   preread_typed()        the question's finished words into the μLM's KV cache while typing
 //   draw_top_bar() ...     the layout: top bar (question, presets), sidebar (controls), the tabs
 //   scripting              set_control(), show_view(), condition(), study_command()
@@ -24,6 +26,7 @@
 #include "ui/state.h"
 #include "ui/theme.h"
 #include "ui/transcript.h"
+#include "ui/watch_view.h"
 #include "ui/widgets.h"
 
 namespace ui {
@@ -46,6 +49,7 @@ double turn_clock_ms(const TurnSnapshot& s) {
 const char* view_name(App::View v) {
     switch (v) {
         case App::View::Live: return "live";
+        case App::View::Watch: return "watch";
         case App::View::Race: return "race";
         case App::View::Study: return "study";
     }
@@ -71,14 +75,16 @@ void App::ask(const std::string& question) {
     std::snprintf(question_, sizeof question_, "%s", question.c_str());
     race_.detach();  // the race keeps its last picture; the driver is the live turn's now
     driver_->start(controls_.request(question, headstart::OpenerSource::Model));
+    speaker_->begin_turn(controls_.speech_settings());
     notice_.clear();
-    if (view_ != View::Live) select_view_ = View::Live;
+    if (view_ != View::Live && view_ != View::Watch) select_view_ = View::Live;
 }
 
 std::string App::race(const std::string& question_or_empty) {
     if (drivers_busy_with_study()) return notice_ = "a study pair is being prepared";
     const std::string question = question_or_empty.empty() ? std::string(question_) : question_or_empty;
     std::snprintf(question_, sizeof question_, "%s", question.c_str());
+    speaker_->stop();  // the race's turns are read, not heard
     select_view_ = View::Race;
     notice_ = race_.start(question, controls_, driver_, cloud_only_driver_);
     return notice_;
@@ -123,6 +129,7 @@ void App::frame(float dt) {
         snapshot_ = driver_->snapshot();
     }
     if (cloud_only_driver_) cloud_only_driver_->poll();
+    update_speech();
     if (study_.owns_drivers()) race_.detach();  // the study's hidden turns are not a race
     race_.update(driver_, cloud_only_driver_);
     study_.update({driver_, cloud_only_driver_, &controls_}, time_s_);
@@ -134,6 +141,17 @@ void App::frame(float dt) {
     draw_sidebar();
     draw_main();
     preread_typed();
+}
+
+void App::update_speech() {
+    if (!speaker_->active() || !driver_) return;
+    if (study_.owns_drivers()) return speaker_->stop();
+    // A fresh snapshot: its elapsed_ms is the turn's clock read now, so the voice's clock is set
+    // from the same instant (the frame's snapshot can be a frame old).
+    const TurnSnapshot s = driver_->snapshot();
+    if (!s.turn) return;  // the μLM is loading: the turn's clock has not started
+    if (!speaker_->has_turn_clock()) speaker_->set_turn_clock(s.elapsed_ms);
+    speaker_->update(s.turn->arrived_words(), !s.running);
 }
 
 void App::preread_typed() {
@@ -213,6 +231,8 @@ void App::draw_top_bar() {
         ImU32 color = palette::text_dim;
         if (!snapshot_.error.empty()) status = snapshot_.error, color = palette::red;
         else if (!notice_.empty()) status = notice_, color = palette::amber;
+        else if (!speaker_->status().empty() && snapshot_.turn)
+            status = speaker_->status() + " Â· " + status, color = palette::amber;
         else if (snapshot_.running)
             color = snapshot_.turn && snapshot_.turn->phase() == headstart::TurnPhase::Opener ? palette::teal
                                                                                               : palette::violet;
@@ -263,15 +283,18 @@ void App::draw_main() {
     ImGui::SetNextWindowSize(ImVec2(vp->Size.x - left - kMargin, vp->Size.y - top - kMargin));
     ImGui::Begin("##main", nullptr, kPanelFlags);
     if (ImGui::BeginTabBar("##views")) {
-        const View views[] = {View::Live, View::Race, View::Study};
-        const char* labels[] = {"  Live turn  ", "  Race: cloud only vs \xC2\xB5LM + cloud  ", "  Study  "};
-        for (int i = 0; i < 3; ++i) {
+        const View views[] = {View::Live, View::Watch, View::Race, View::Study};
+        const char* labels[] = {"  Live turn  ", "  Watch  ", "  Race: cloud only vs \xC2\xB5LM + cloud  ", "  Study  "};
+        for (int i = 0; i < 4; ++i) {
             ImGuiTabItemFlags flags = select_view_ && *select_view_ == views[i] ? ImGuiTabItemFlags_SetSelected : 0;
             if (ImGui::BeginTabItem(labels[i], nullptr, flags)) {
                 view_ = views[i];
                 const ImVec2 size = ImGui::GetContentRegionAvail();
                 switch (views[i]) {
                     case View::Live: draw_live(size); break;
+                    case View::Watch:
+                        draw_watch(snapshot_.turn.get(), *speaker_, turn_clock_ms(snapshot_), snapshot_.running, size);
+                        break;
                     case View::Race: race_.draw(lanes_, size); break;
                     case View::Study: study_.draw({driver_, cloud_only_driver_, &controls_}, time_s_, size); break;
                 }
@@ -315,11 +338,14 @@ void App::draw_live(ImVec2 size) {
     ImGui::SameLine(0, 12);
     legend_dot("stall", palette::red);
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    lanes_.draw(turn, now, snapshot_.running, ImVec2(avail.x, avail.y - 2));
+    const bool heard = speaker_->active() && turn;
+    const double voice_now = heard && speaker_->has_turn_clock() ? speaker_->turn_now_ms() : now;
+    lanes_.draw(turn, heard ? std::max(now, voice_now) : now, snapshot_.running || (heard && !speaker_->done()),
+                ImVec2(avail.x, avail.y - 2), heard ? &speaker_->heard() : nullptr);
     ImGui::EndChild();
 
     ImGui::Dummy(ImVec2(0, gap - ImGui::GetStyle().ItemSpacing.y));
-    draw_metrics(turn, size.x);
+    draw_metrics(turn, size.x, heard ? &speaker_->heard() : nullptr);
 }
 
 // ---- scripting ----------------------------------------------------------------------------
@@ -334,9 +360,10 @@ std::string App::set_control(const std::string& key, const std::string& value) {
 
 std::string App::show_view(const std::string& name) {
     if (name == "live") select_view_ = View::Live;
+    else if (name == "watch") select_view_ = View::Watch;
     else if (name == "race") select_view_ = View::Race;
     else if (name == "study") select_view_ = View::Study;
-    else return "view: live, race or study";
+    else return "view: live, watch, race or study";
     return "";
 }
 
@@ -350,6 +377,7 @@ std::optional<bool> App::condition(const std::string& name) const {
     if (name == "cloud_token") return has(headstart::EventKind::ContinuationToken);
     if (name == "cloud_done") return t && t->phase() == headstart::TurnPhase::Done;
     if (name == "done") return t && !s.running;
+    if (name == "spoken") return t && !s.running && speaker_->done();  // a silent turn: when it is done
     if (name == "race_done") return race_.done();
     if (name == "study_rating") return study_.phase() == StudyView::Phase::Rating;
     if (name == "study_idle") return study_.phase() == StudyView::Phase::Idle;
@@ -366,7 +394,10 @@ std::string App::study_command(const std::string& command, const std::string& ar
         study_.set_seed(v);
         return "";
     }
-    if (command == "next") return study_.next_pair(d, arg, time_s_);
+    if (command == "next") {
+        speaker_->stop();  // the study's turns are its own
+        return study_.next_pair(d, arg, time_s_);
+    }
     if (command == "rate") {
         const auto r = headstart::rating_from_name(arg);
         if (!r) return "study rate: a, equivalent or b";
@@ -403,6 +434,7 @@ std::string App::state_json() const {
     if (driver_)
         for (const auto& m : driver_->models()) j["models"].push_back(m.name);
     j.update(turn_state(snap));
+    j["speech"] = speaker_->state();
     j["race"] = race_.state();
     j["study"] = study_.state();
     return j.dump(-1, ' ', false, json::error_handler_t::replace);

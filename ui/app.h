@@ -12,11 +12,14 @@
 //   metrics_view.* Live tab: TTFTs, first-word latency, masked and stall ms, path
 //   race_view.*    Race tab: cloud only vs μLM + cloud, at once
 //   study_view.*   Study tab: blind A/B pairs, ratings, summary, CSV
+//   watch_view.*   Watch tab: the answer as heard on a round watch face (speech-first)
+//   speaker.*      the live turn spoken aloud (when the shell gives a voice and an audio device)
 //   state.*        the state as JSON (tests, the page's state hook)
 // Optional platform parts, set before the first frame: a second driver (the race's and the
-// study's "cloud only" side), a study store (core/study_store.h), the fonts.
+// study's "cloud only" side), a study store (core/study_store.h), the fonts, a voice (speaker.h).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +30,7 @@
 #include "ui/driver.h"
 #include "ui/race_view.h"
 #include "ui/shader.h"
+#include "ui/speaker.h"
 #include "ui/study_view.h"
 #include "ui/timeline_view.h"
 
@@ -39,7 +43,7 @@ struct AppInfo {
 
 class App {
 public:
-    enum class View { Live, Race, Study };
+    enum class View { Live, Watch, Race, Study };
 
     // `driver` runs the turns (native threads or the browser's callbacks); the app does not own it.
     App(AppInfo info, TurnDriver* driver);
@@ -52,6 +56,9 @@ public:
     // TTF bytes for the UI font (regular and bold), before the first frame; the app keeps them.
     // Without a call, or with empty bytes, ImGui's built-in font is used.
     void load_fonts(std::vector<unsigned char> regular, std::vector<unsigned char> bold);
+    // A voice and an audio device: the live turn is spoken when the sidebar's "speak aloud" is on.
+    void set_speech(SpeechPlatform platform) { speaker_ = std::make_unique<Speaker>(std::move(platform)); }
+    const Speaker& speaker() const { return *speaker_; }
 
     // Asks a question with the current controls (as the Ask button does; tests and scripts too).
     void ask(const std::string& question);
@@ -72,9 +79,9 @@ public:
 
     // ---- for scripts (ui/script.h) and tests: the controls by name ------------------------
     std::string set_control(const std::string& key, const std::string& value);  // "" or why not
-    std::string show_view(const std::string& name);                             // live, race, study
-    // preread, handoff, first_word, cloud_token, cloud_done, done, race_done, study_rating, study_idle;
-    // nothing when the name is unknown.
+    std::string show_view(const std::string& name);                             // live, watch, race, study
+    // preread, handoff, first_word, cloud_token, cloud_done, done, spoken, race_done, study_rating,
+    // study_idle; nothing when the name is unknown.
     std::optional<bool> condition(const std::string& name) const;
     // participant NAME | seed N | next [QUESTION] | rate a|equivalent|b | export | replay
     std::string study_command(const std::string& command, const std::string& argument);
@@ -86,6 +93,7 @@ private:
     void draw_sidebar();
     void draw_main();
     void draw_live(ImVec2 size);
+    void update_speech();  // the live turn's new words to the voice, once a frame
     bool drivers_busy_with_study() const { return study_.owns_drivers(); }
     void preread_typed();  // lets the μLM read the question as it is typed (TurnDriver::preread)
 
@@ -102,6 +110,7 @@ private:
     TimelineView lanes_;
     RaceView race_;
     StudyView study_;
+    std::unique_ptr<Speaker> speaker_ = std::make_unique<Speaker>();
     View view_ = View::Live;
     std::optional<View> select_view_;  // a tab to select on the next frame (Ask, Race, scripts)
     int pinned_token_ = -1;

@@ -154,7 +154,9 @@ TurnRequest Controls::request(const std::string& question, headstart::OpenerSour
         case Method::Pivot: c.forced_verdict = "pivot"; break;
         case Method::Rewrite: c.forced_verdict = "rewrite"; break;
     }
-    c.correction.mode = speech ? headstart::PresentationMode::Speech : headstart::PresentationMode::Display;
+    c.correction.mode = speech || speak ? headstart::PresentationMode::Speech : headstart::PresentationMode::Display;
+    // Heard, the opener lasts as long as the voice takes to say it (the latency-aware policy's sizing).
+    if (speak) c.opener.words_per_minute = speech_wpm;
     c.handoff.mode = prefill ? headstart::HandoffMode::Prefill : headstart::HandoffMode::Chat;
     c.handoff.max_tokens = max_tokens;
     if (openai) {
@@ -169,6 +171,14 @@ TurnRequest Controls::request(const std::string& question, headstart::OpenerSour
     r.latency_profile = openai ? "" : latency_profiles()[profile];
     c.latency_profile = r.latency_profile;
     return r;
+}
+
+SpeechSettings Controls::speech_settings() const {
+    SpeechSettings s;
+    s.on = speak;
+    s.voice = voice;
+    s.words_per_minute = speech_wpm;
+    return s;
 }
 
 std::string Controls::set(const std::string& key, const std::string& v) {
@@ -202,6 +212,14 @@ std::string Controls::set(const std::string& key, const std::string& v) {
         else return "presentation: display or speech";
         return "";
     }
+    if (key == "speak") return parse_bool(v, &speak) ? "" : "speak: on or off";
+    if (key == "voice") {
+        if (v.empty() || v.size() >= sizeof voice || v.find_first_of(" \t") != std::string::npos)
+            return "voice: an eSpeak NG voice name (espeak-ng --voices), e.g. en-us";
+        return copy(voice, sizeof voice, v), "";
+    }
+    if (key == "speech_wpm" || key == "voice_wpm")
+        return parse_int(v, 80, 450, &speech_wpm) ? "" : "speech_wpm: words per minute, 80..450";
     if (key == "endpoint") {
         openai = false;
         copy(local_url, sizeof local_url, v);
@@ -258,7 +276,10 @@ nlohmann::json Controls::to_json() const {
             {"pace_wpm", pace_wpm},
             {"temperature", temperature},
             {"seed", seed},
-            {"presentation", speech ? "speech" : "display"},
+            {"presentation", speech || speak ? "speech" : "display"},
+            {"speak", speak},
+            {"voice", voice},
+            {"speech_wpm", speech_wpm},
             {"endpoint_kind", openai ? "openai" : "local"},
             {"endpoint", openai ? openai_url : local_url},
             {"request_mode", prefill ? "prefill" : "chat"},
@@ -297,11 +318,22 @@ bool Controls::draw(const std::vector<ModelChoice>& models) {
     section("Presentation", palette::text);
     label("pace (words per minute)");
     changed |= ImGui::SliderFloat("##pace", &pace_wpm, 80.0f, 400.0f, "%.0f wpm");
-    int mode = speech ? 1 : 0;
+    int mode = speech || speak ? 1 : 0;
+    ImGui::BeginDisabled(speak);  // what is heard cannot be struck through
     if (ImGui::RadioButton("text", &mode, 0)) changed = true;
     ImGui::SameLine();
     if (ImGui::RadioButton("speech", &mode, 1)) changed = true;
-    speech = mode == 1;
+    ImGui::EndDisabled();
+    if (!speak) speech = mode == 1;
+    changed |= ImGui::Checkbox("speak aloud (eSpeak NG)", &speak);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("the opener at once, the cloud's words queued behind it");
+    if (speak) {
+        label("voice");
+        changed |= ImGui::InputTextWithHint("##voice", "en-us", voice, sizeof voice);
+        label("voice rate (words per minute)");
+        changed |= ImGui::SliderInt("##speech_wpm", &speech_wpm, 80, 450, "%d wpm");
+        speech_wpm = std::clamp(speech_wpm, 80, 450);
+    }
 
     section("Cloud", palette::violet);
     int kind = openai ? 1 : 0;

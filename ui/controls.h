@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ui/driver.h"
+#include "ui/speaker.h"
 
 namespace ui {
 
@@ -40,6 +41,11 @@ struct Controls {
     float temperature = 0.0f;  // greedy: the most on-topic openers (docs/evaluation.md)
     int seed = 7;
     bool speech = false;  // presentation: speech (a rewrite becomes "Let me rephrase:")
+    // Speak aloud (ui/speaker.h): the answer is heard, so its corrections take their spoken form
+    // (speech presentation) and the opener is sized for the voice's rate.
+    bool speak = false;
+    char voice[64] = "en-us";  // an eSpeak NG voice (espeak-ng --voices)
+    int speech_wpm = 165;      // 80..450
     bool openai = false;  // endpoint kind: any OpenAI-compatible URL instead of headstart-cloud
     char local_url[256] = "http://127.0.0.1:8088";
     char openai_url[256] = "https://api.openai.com/v1";
@@ -53,6 +59,7 @@ struct Controls {
     std::optional<double> measured_cloud_ttft_ms;  // latency-aware policy: the last turn's
 
     TurnRequest request(const std::string& question, headstart::OpenerSource source) const;
+    SpeechSettings speech_settings() const;
     std::string set(const std::string& key, const std::string& value);  // "" or why not
     nlohmann::json to_json() const;
     // The sidebar; `models` from the driver. Returns true when a setting changed.

@@ -52,7 +52,7 @@ float metrics_height(float width) {
     return rows * (card_height() + ImGui::GetStyle().ItemSpacing.y);
 }
 
-void draw_metrics(const headstart::Turn* turn, float width) {
+void draw_metrics(const headstart::Turn* turn, float width, const headstart::SpeechTrack* heard) {
     headstart::TurnMetrics m;
     std::string path = "\xE2\x80\x94";
     if (turn) {
@@ -71,15 +71,30 @@ void draw_metrics(const headstart::Turn* turn, float width) {
     if (turn && turn->prompt_reused() > 0)
         std::snprintf(ttft_note, sizeof ttft_note, "%d of %d prompt tokens read ahead", turn->prompt_reused(),
                       turn->prompt_tokens());
+    // Heard: the first word and the stall as they played.
+    std::optional<double> heard_first, heard_stall;
+    bool heard_cloud = false;
+    if (heard) {
+        if (!heard->words.empty()) heard_first = heard->words.front().start_ms;
+        for (const auto& w : heard->words) heard_cloud |= w.origin == headstart::Origin::Cloud;
+        if (heard_cloud) heard_stall = heard->handoff_silence_ms;
+    }
+    Card first_word{"perceived first word", format_ms(m.perceived_first_word_ms), "question \xE2\x86\x92 first word shown",
+                    palette::text};
+    Card stall{"stall", format_ms(opt(m.stall_ms, cloud_asked)), "silence at the handoff",
+               m.stall_ms > 0 ? palette::red : palette::text_faint};
+    if (heard) {
+        first_word = {"first word heard", format_ms(heard_first), "question \xE2\x86\x92 its sound plays", palette::text};
+        stall = {"stall (heard)", format_ms(heard_stall), "silence at the handoff, as played",
+                 heard_stall && *heard_stall > 300 ? palette::red : palette::teal};
+    }
     const Card cards[] = {
         {"local TTFT", format_ms(m.local_ttft_ms), ttft_note, palette::teal},
         {"time to 4 words", format_ms(m.time_to_4_words_ms), "\xC2\xB5LM writes 4 words", palette::teal},
         {"cloud TTFT", format_ms(m.cloud_ttft_ms), "request \xE2\x86\x92 first cloud token", palette::violet},
-        {"perceived first word", format_ms(m.perceived_first_word_ms), "question \xE2\x86\x92 first word shown",
-         palette::text},
+        first_word,
         {"masked", format_ms(opt(m.masked_ms, cloud_asked)), "cloud wait hidden by the opener", palette::teal},
-        {"stall", format_ms(opt(m.stall_ms, cloud_asked)), "silence at the handoff",
-         m.stall_ms > 0 ? palette::red : palette::text_faint},
+        stall,
         {"words before cloud", cloud_asked ? words : "\xE2\x80\x94", "opener words shown first", palette::teal},
         {"path", path, "correction that fired", path_color(path)},
     };

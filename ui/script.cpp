@@ -36,8 +36,8 @@ bool parse_duration(const std::string& text, double* seconds) {
 }
 
 bool known_condition(const std::string& c) {
-    for (const char* k : {"preread", "handoff", "first_word", "cloud_token", "cloud_done", "done", "race_done",
-                          "study_rating", "study_idle"})
+    for (const char* k : {"preread", "handoff", "first_word", "cloud_token", "cloud_done", "done", "spoken",
+                          "race_done", "study_rating", "study_idle"})
         if (c == k) return true;
     return false;
 }
@@ -86,7 +86,8 @@ headstart::Result<Script> Script::parse(const std::string& text) {
         } else if (verb == "ask") {
             if (rest.empty()) return fail("ask needs a question");
         } else if (verb == "view") {
-            if (rest != "live" && rest != "race" && rest != "study") return fail("view live, race or study");
+            if (rest != "live" && rest != "watch" && rest != "race" && rest != "study")
+                return fail("view live, watch, race or study");
         } else if (verb == "screenshot" || verb == "state") {
             if (rest.empty()) return fail(verb + " needs a path");
         } else if (verb == "inspect") {

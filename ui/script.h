@@ -4,14 +4,15 @@
 // One command per line; '#' starts a comment (a whole line, or after a space except in questions).
 // Commands:
 //   set KEY VALUE           a control (App::set_control: pace 240, profile lte, method pivot,
-//                           endpoint http://127.0.0.1:8088, opener_words 4-6, max_tokens 32, ...)
+//                           endpoint http://127.0.0.1:8088, opener_words 4-6, max_tokens 32,
+//                           speak on, voice en-us, speech_wpm 165, ...)
 //   ask QUESTION            asks it (the Ask button)
 //   race [QUESTION]         cloud only vs μLM + cloud at once (the Race button)
-//   view live|race|study    selects a tab
+//   view live|watch|race|study  selects a tab
 //   wait CONDITION [SECONDS]  until preread (the typed question is in the μLM's KV cache), handoff,
-//                           first_word, cloud_token, cloud_done, done, race_done, study_rating or
-//                           study_idle (default limit 60 s: then the
-//                           script fails)
+//                           first_word, cloud_token, cloud_done, done, spoken (the turn is done and
+//                           its voice has played out; a silent turn: done), race_done, study_rating
+//                           or study_idle (default limit 60 s: then the script fails)
 //   wait N ms | wait N s    a pause
 //   inspect N               shows token N's alternatives, as hovering its chip does (-1: off)
 //   screenshot PATH         the window as PNG, after this frame is drawn

@@ -57,7 +57,8 @@ void load_fonts(const std::vector<unsigned char>& regular, const std::vector<uns
         g_fonts.heading = io.Fonts->AddFontFromMemoryTTF(bdata, bsize, 16.0f, &cfg, kRanges);
         g_fonts.big = io.Fonts->AddFontFromMemoryTTF(bdata, bsize, 28.0f, &cfg, kRanges);
         g_fonts.reading = io.Fonts->AddFontFromMemoryTTF(data, size, 20.0f, &cfg, kRanges);
-        g_fonts.ttf = g_fonts.body && g_fonts.small && g_fonts.heading && g_fonts.big && g_fonts.reading;
+        g_fonts.huge = io.Fonts->AddFontFromMemoryTTF(bdata, bsize, 60.0f, &cfg, kRanges);
+        g_fonts.ttf = g_fonts.body && g_fonts.small && g_fonts.heading && g_fonts.big && g_fonts.reading && g_fonts.huge;
     }
     if (!g_fonts.ttf) {
         io.Fonts->Clear();
@@ -70,6 +71,8 @@ void load_fonts(const std::vector<unsigned char>& regular, const std::vector<uns
         g_fonts.big = io.Fonts->AddFontDefault(&cfg);
         cfg.SizePixels = 19.5f;
         g_fonts.reading = io.Fonts->AddFontDefault(&cfg);
+        cfg.SizePixels = 52.0f;
+        g_fonts.huge = io.Fonts->AddFontDefault(&cfg);
     }
     io.FontDefault = g_fonts.body;
 }

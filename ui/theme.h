@@ -4,7 +4,7 @@
 //                  plus the stall red, the bridge highlight and the text / panel tones
 //   origin_color() the colour of a word or token by where it came from
 //   with_alpha()   a palette colour at another opacity
-//   Fonts, fonts() body / small / heading / big, set by load_fonts(); ImGui's default font (at
+//   Fonts, fonts() body / small / heading / big / reading / huge, set by load_fonts(); ImGui's default font (at
 //                  several scales) when no TTF is given, as in the web build
 //   load_fonts()   call once, before the first frame (the backend builds the atlas then)
 //   apply_style()  rounding, spacing and colours of ImGui's widgets
@@ -45,6 +45,7 @@ struct Fonts {
     ImFont* heading = nullptr;  // 16 px bold: panel titles
     ImFont* big = nullptr;      // 28 px bold: the race's clocks, metric values
     ImFont* reading = nullptr;  // 20 px: answers an audience reads (race, study)
+    ImFont* huge = nullptr;     // 60 px bold: the word being heard on the watch face
     bool ttf = false;           // a real TTF was loaded (else ImGui's built-in bitmap font)
 };
 const Fonts& fonts();

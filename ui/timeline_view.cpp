@@ -117,7 +117,8 @@ void tag(ImDrawList* dl, ImFont* font, float x, float y, const char* text, ImU32
 
 }  // namespace
 
-void TimelineView::draw(const headstart::Turn* turn, double now_ms, bool running, ImVec2 size) {
+void TimelineView::draw(const headstart::Turn* turn, double now_ms, bool running, ImVec2 size,
+                        const headstart::SpeechTrack* heard) {
     ImDrawList* dl = ImGui::GetWindowDrawList();
     ImFont* small = fonts().small ? fonts().small : ImGui::GetFont();
     ImFont* body = fonts().body ? fonts().body : ImGui::GetFont();
@@ -131,18 +132,24 @@ void TimelineView::draw(const headstart::Turn* turn, double now_ms, bool running
     const headstart::Timeline& tl = turn ? turn->timeline() : kEmpty;
     double latest = running ? now_ms : 0.0;
     for (const auto& e : tl.events()) latest = std::max(latest, e.t_ms + e.duration_ms);
+    if (heard && !heard->words.empty()) latest = std::max(latest, running ? now_ms : heard->words.back().end_ms);
     axis.span_ms = timeline_span_ms(latest);
     auto lane_top = [&](int lane) { return o.y + lane * (lane_h + gap); };
     const float lanes_bottom = lane_top(2) + lane_h;
 
     const headstart::TurnMetrics m = tl.metrics();
-    const char* names[] = {"device \xC2\xB5LM", "network + cloud", "user sees / hears"};
+    const char* names[] = {"device \xC2\xB5LM", "network + cloud", heard ? "user hears" : "user sees / hears"};
     const ImU32 colors[] = {palette::teal, palette::violet, palette::text};
     std::string subs[3];
     if (const auto* h = tl.first(EventKind::Handoff)) subs[0] = "opener in " + format_ms(h->t_ms);
     if (m.cloud_ttft_ms) subs[1] = "first token +" + format_ms(m.cloud_ttft_ms);
     else if (tl.first(EventKind::CloudRequestSent)) subs[1] = "waiting\xE2\x80\xA6";
-    if (m.perceived_first_word_ms) subs[2] = "first word " + format_ms(m.perceived_first_word_ms);
+    if (heard) {
+        if (!heard->words.empty()) subs[2] = "first word heard " + format_ms(heard->words.front().start_ms);
+        else subs[2] = "voice starting\xE2\x80\xA6";
+    } else if (m.perceived_first_word_ms) {
+        subs[2] = "first word " + format_ms(m.perceived_first_word_ms);
+    }
     for (int lane = 0; lane < 3; ++lane) {
         const float y = lane_top(lane);
         dl->AddRectFilled(ImVec2(axis.x0, y), ImVec2(axis.x1, y + lane_h), palette::lane, 5.0f);
@@ -161,7 +168,20 @@ void TimelineView::draw(const headstart::Turn* turn, double now_ms, bool running
     const float pad = 5.0f;
     // ---- shading first, so bars and labels draw over it --------------------------------
     const auto masked = tl.masked_span();
-    const auto stall = tl.stall_span();
+    // Heard: the stall is the silence between the μLM's last word and the cloud's first, as played.
+    std::optional<headstart::Span> stall = heard ? std::nullopt : tl.stall_span();
+    if (heard) {
+        const headstart::HeardWord* last_device = nullptr;
+        for (const auto& w : heard->words) {
+            if (w.origin == Origin::Cloud) {
+                if (last_device && heard->handoff_silence_ms > 0)
+                    stall = headstart::Span{std::max(last_device->end_ms, w.start_ms - heard->handoff_silence_ms),
+                                            w.start_ms};
+                break;
+            }
+            last_device = &w;
+        }
+    }
     if (masked)
         shade(dl, ImVec2(axis.x(masked->from_ms), lane_top(1)), ImVec2(axis.x(masked->to_ms), lanes_bottom),
               palette::teal_rgb, 0.9f);
@@ -263,8 +283,20 @@ void TimelineView::draw(const headstart::Turn* turn, double now_ms, bool running
     // ---- user lane -----------------------------------------------------------------------
     {
         const float y0 = lane_top(2) + pad, y1 = lane_top(2) + lane_h - pad;
+        if (heard)
+            for (const auto& w : heard->words) {
+                if (running && w.start_ms > now_ms) break;  // placed in its utterance, not played yet
+                const double end = running ? std::min(w.end_ms, now_ms) : w.end_ms;
+                const float xa = axis.x(w.start_ms), xb = std::max(xa + 2.0f, axis.x(end) - 1.0f);
+                const ImU32 c = origin_color(w.origin);
+                dl->AddRectFilled(ImVec2(xa, y0), ImVec2(xb, y1), with_alpha(c, 0.62f), 3.0f);
+                dl->PushClipRect(ImVec2(xa, y0), ImVec2(xb, y1), true);
+                dl->AddText(small, small->FontSize, ImVec2(xa + 3, (y0 + y1 - small->FontSize) * 0.5f), palette::text,
+                            w.word.c_str());
+                dl->PopClipRect();
+            }
         for (const auto& e : tl.events()) {
-            if (e.kind != EventKind::WordShown) continue;
+            if (heard || e.kind != EventKind::WordShown) continue;
             const float xa = axis.x(e.t_ms), xb = std::max(xa + 2.0f, axis.x(e.t_ms + e.duration_ms) - 1.0f);
             const ImU32 c = origin_color(e.origin);
             dl->AddRectFilled(ImVec2(xa, y0), ImVec2(xb, y1), with_alpha(c, 0.62f), 3.0f);
@@ -283,7 +315,8 @@ void TimelineView::draw(const headstart::Turn* turn, double now_ms, bool running
     }
     if (stall) {
         char label[48];
-        std::snprintf(label, sizeof label, "stall %.0f ms", stall->length());
+        std::snprintf(label, sizeof label, heard ? "silence %.0f ms (heard)" : "stall %.0f ms",
+                      heard ? heard->handoff_silence_ms : stall->length());
         tag(dl, small, (axis.x(stall->from_ms) + axis.x(stall->to_ms)) * 0.5f, lanes_bottom - 9, label, palette::red,
             axis.x0, axis.x1);
     }

@@ -2,7 +2,9 @@
 //
 //   lanes        device μLM       prefill, opener tokens (height = probability), handoff
 //                network + cloud  request sent, waiting, first byte, streamed tokens, verdict, done
-//                user sees/hears  each shown word as a block over its slot, coloured by origin
+//                user sees/hears  each shown word as a block over its slot, coloured by origin; when
+//                                 the turn is spoken, each word as it played (ui/speaker.h) and the
+//                                 silence at the handoff in the played audio
 //   shading      the masked latency (Timeline::masked_span) across the cloud and user lanes, and
 //                any stall (Timeline::stall_span) on the user lane, drawn by the GLSL shader
 //                shaders/lane_shade.frag.glsl inside ImGui's draw list (ImDrawList::AddCallback);
@@ -15,6 +17,7 @@
 #include <deque>
 #include <string>
 
+#include "core/speech.h"
 #include "core/turn.h"
 #include "imgui.h"
 #include "ui/shader.h"
@@ -43,8 +46,9 @@ public:
     void begin_frame(double time_s);
 
     // The three lanes, filling `size` at the cursor. `now_ms`: the turn's clock (a cursor while
-    // running).
-    void draw(const headstart::Turn* turn, double now_ms, bool running, ImVec2 size);
+    // running). `heard`: the turn as it played (the user lane shows it instead of the shown words).
+    void draw(const headstart::Turn* turn, double now_ms, bool running, ImVec2 size,
+              const headstart::SpeechTrack* heard = nullptr);
 
     // Shades the screen rectangle [a, b] in `rgb` with the lane shader (or a plain fill).
     void shade(ImDrawList* dl, ImVec2 a, ImVec2 b, const float rgb[3], float alpha);

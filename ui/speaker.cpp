@@ -1,0 +1,266 @@
+// ui/speaker.cpp — see speaker.h.
+#include "ui/speaker.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ui {
+
+using headstart::Origin;
+
+namespace {
+
+constexpr double kSilenceThreshold = 0.01;  // core/speech.h's SpeechOptions default
+constexpr size_t kFingerprint = 32;
+
+double samples_ms(size_t n, int rate) { return rate > 0 ? 1000.0 * static_cast<double>(n) / rate : 0.0; }
+
+}  // namespace
+
+// LiveSpeech calls the synthesizer itself; this keeps what it said last, so the Speaker knows each
+// utterance's text and word timings (LiveSpeech hands back only its samples).
+struct Speaker::Recorder final : headstart::Synthesizer {
+    explicit Recorder(headstart::Synthesizer* inner) : inner(inner) {}
+    headstart::Result<headstart::Utterance> speak(const std::string& t) override {
+        auto r = inner->speak(t);
+        if (r.ok()) {
+            last = r.value();
+            text = t;
+            ++calls;
+        }
+        return r;
+    }
+    headstart::Synthesizer* inner;
+    headstart::Utterance last;
+    std::string text;
+    int calls = 0;
+};
+
+Speaker::Speaker(SpeechPlatform platform) : platform_(std::move(platform)) {}
+
+Speaker::~Speaker() = default;
+
+void Speaker::stop() {
+    if (platform_.sink && platform_.sink->is_open()) platform_.sink->clear();
+    live_.reset();
+    recorder_.reset();
+    pushed_.clear();
+    spoken_words_ = 0;
+    utterances_.clear();
+    heard_ = headstart::SpeechTrack{};
+    queued_samples_ = 0;
+    zero_ms_.reset();
+    anchor_.reset();
+    active_ = false;
+    turn_over_ = false;
+    failed_ = false;
+}
+
+void Speaker::begin_turn(const SpeechSettings& settings) {
+    stop();
+    settings_ = settings;
+    status_.clear();
+    if (!settings.on) return;
+    if (!can_speak()) {
+        status_ = "speech: this build has no voice";
+        return;
+    }
+    SpeechSettings voice = settings;
+    voice.on = synth_settings_.on = true;
+    if (!synth_ || !(synth_settings_ == voice)) {
+        synth_.reset();
+        auto made = platform_.make_synthesizer(voice);
+        if (!made.ok()) {
+            status_ = "speech off: " + made.error();
+            return;
+        }
+        synth_ = std::move(made.value());
+        synth_settings_ = voice;
+    }
+    // The voice's sample rate (an empty text is no words, just the format), and the device at it.
+    auto probe = synth_->speak("");
+    if (!probe.ok() || probe->sample_rate <= 0) {
+        status_ = "speech off: the voice gives no audio format" + (probe.ok() ? "" : " (" + probe.error() + ")");
+        return;
+    }
+    if (!platform_.sink->is_open() || probe->sample_rate != sample_rate_) {
+        sample_rate_ = 0;
+        if (auto st = platform_.sink->open(probe->sample_rate); !st.ok()) {
+            status_ = "speech off: no audio device (" + st.error() + ")";
+            return;
+        }
+        sample_rate_ = probe->sample_rate;
+    }
+    platform_.sink->clear();
+    recorder_ = std::make_unique<Recorder>(synth_.get());
+    live_ = std::make_unique<headstart::LiveSpeech>(*recorder_);
+    heard_.sample_rate = sample_rate_;
+    active_ = true;
+}
+
+void Speaker::set_turn_clock(double turn_now_ms) {
+    if (platform_.clock_ms) zero_ms_ = platform_.clock_ms() - turn_now_ms;
+}
+
+double Speaker::turn_now_ms() const {
+    return zero_ms_ && platform_.clock_ms ? platform_.clock_ms() - *zero_ms_ : 0.0;
+}
+
+void Speaker::fail(const std::string& why) {
+    status_ = why;
+    failed_ = true;  // what is queued plays out; nothing more is said
+}
+
+void Speaker::update(const std::vector<headstart::WordArrival>& arrived, bool turn_over) {
+    if (!active_) return;
+    turn_over_ = turn_over;
+    if (!zero_ms_) return;
+    for (size_t i = pushed_.size(); i < arrived.size(); ++i) {
+        pushed_.push_back(arrived[i]);
+        live_->push(arrived[i]);
+    }
+    measure();
+    if (failed_ || !live_->waiting()) return;
+    const Playhead ph = platform_.sink->playhead();
+    const double left_ms = samples_ms(queued_samples_ - std::min(ph.taken, queued_samples_), sample_rate_);
+    if (left_ms >= kLookaheadMs) return;  // the voice is busy for a while yet
+    const int calls = recorder_->calls;
+    auto r = live_->tick(std::max(turn_now_ms(), live_->free_at_ms()));
+    if (!r.ok()) return fail(r.error());
+    if (recorder_->calls == calls) return;
+    const headstart::Utterance& u = recorder_->last;
+    if (u.sample_rate != sample_rate_) return fail("speech: the voice changed its sample rate");
+    SpokenUtterance s;
+    s.text = recorder_->text;
+    s.origin = spoken_words_ < pushed_.size() ? pushed_[spoken_words_].origin : Origin::Device;
+    s.word_offset_ms = u.word_start_ms;
+    s.audio = r.value();
+    s.samples = s.audio.size();
+    s.queued_at = queued_samples_;
+    s.queued_ms = turn_now_ms();
+    const double limit = kSilenceThreshold * 32768.0;
+    const auto loud = std::find_if(s.audio.begin(), s.audio.end(),
+                                   [&](int16_t x) { return std::abs(static_cast<double>(x)) > limit; });
+    s.sound_at = static_cast<size_t>(loud - s.audio.begin());
+    s.fingerprint.assign(loud, loud + static_cast<std::ptrdiff_t>(std::min(kFingerprint, s.audio.size() - s.sound_at)));
+    spoken_words_ += u.word_start_ms.size();
+    if (!s.audio.empty()) platform_.sink->queue(s.audio);
+    queued_samples_ += s.samples;
+    utterances_.push_back(std::move(s));
+    measure();
+}
+
+void Speaker::measure() {
+    if (utterances_.empty() || !zero_ms_) return;
+    const Playhead ph = platform_.sink->playhead();
+    bool changed = false;
+    for (size_t i = 0; i < utterances_.size(); ++i) {
+        SpokenUtterance& u = utterances_[i];
+        if (u.started_ms) continue;
+        const size_t q = u.queued_at;
+        if (u.samples ? ph.taken <= q : ph.taken < q) break;  // not played yet
+        // The take that held its first sample (the audio is contiguous from there on: an older one is
+        // placed back from the oldest take the device still lists).
+        const DeviceTake* k = nullptr;
+        for (const DeviceTake& t : ph.takes)
+            if (t.from <= q && (q < t.to || (!u.samples && q == t.to))) k = &t;
+        if (!k && !ph.takes.empty() && q < ph.takes.front().from) k = &ph.takes.front();
+        if (!k) break;
+        const double into = static_cast<double>(q) - static_cast<double>(k->from);
+        const double at = static_cast<double>(k->out_at) + into;
+        u.device_at = static_cast<uint64_t>(std::max(0.0, at));
+        if (!anchor_)  // the turn's first sound: when its take was stamped (plus the device's buffer)
+            anchor_ = Anchor{*u.device_at, k->clock_ms + 1000.0 * into / sample_rate_ + ph.latency_ms - *zero_ms_};
+        u.started_ms = anchor_->turn_ms + 1000.0 *
+                                              (static_cast<double>(*u.device_at) - static_cast<double>(anchor_->device_at)) /
+                                              sample_rate_;
+        changed = true;
+    }
+    if (changed) rebuild_heard();
+}
+
+void Speaker::rebuild_heard() {
+    headstart::SpeechTrack t;
+    t.sample_rate = sample_rate_;
+    size_t word = 0;
+    for (const SpokenUtterance& u : utterances_) {
+        if (!u.started_ms) break;
+        const size_t at = static_cast<size_t>(std::llround(std::max(0.0, *u.started_ms) * sample_rate_ / 1000.0));
+        t.samples.resize(std::max(t.samples.size(), at), 0);
+        const double begin = samples_ms(t.samples.size(), sample_rate_);
+        t.samples.insert(t.samples.end(), u.audio.begin(), u.audio.end());
+        const double length = samples_ms(u.samples, sample_rate_);
+        for (size_t k = 0; k < u.word_offset_ms.size() && word < pushed_.size(); ++k, ++word) {
+            const double from = std::min(u.word_offset_ms[k], length);
+            const double to = k + 1 < u.word_offset_ms.size() ? std::min(u.word_offset_ms[k + 1], length) : length;
+            t.words.push_back({pushed_[word].word, begin + from, begin + std::max(from, to), pushed_[word].origin});
+        }
+        ++t.utterances;
+    }
+    // The silence at the handoff, as core/speech.h's LiveSpeech::track() measures it.
+    const headstart::HeardWord* last_device = nullptr;
+    const headstart::HeardWord* first_cloud = nullptr;
+    for (const auto& w : t.words) {
+        if (w.origin == Origin::Cloud) {
+            if (!first_cloud) first_cloud = &w;
+        } else if (!first_cloud) {
+            last_device = &w;
+        }
+    }
+    if (last_device && first_cloud)
+        t.handoff_silence_ms = headstart::longest_silence_ms(t.samples, t.sample_rate, last_device->start_ms,
+                                                             first_cloud->end_ms, kSilenceThreshold);
+    heard_ = std::move(t);
+}
+
+bool Speaker::done() const {
+    if (!active_) return true;
+    if (!turn_over_) return false;
+    if (!failed_ && (spoken_words_ < pushed_.size() || (live_ && live_->waiting()))) return false;
+    if (utterances_.empty()) return true;
+    const SpokenUtterance& last = utterances_.back();
+    if (!last.started_ms) return false;
+    return turn_now_ms() >= *last.started_ms + samples_ms(last.samples, sample_rate_);
+}
+
+int Speaker::word_index_at(double turn_ms) const {
+    int at = -1;
+    for (size_t i = 0; i < heard_.words.size() && heard_.words[i].start_ms <= turn_ms; ++i) at = static_cast<int>(i);
+    return at;
+}
+
+nlohmann::json Speaker::state() const {
+    using nlohmann::json;
+    json utterances = json::array();
+    for (const SpokenUtterance& u : utterances_)
+        utterances.push_back({{"text", u.text},
+                              {"origin", headstart::to_string(u.origin)},
+                              {"samples", u.samples},
+                              {"queued_ms", u.queued_ms},
+                              {"started_ms", u.started_ms ? json(*u.started_ms) : json(nullptr)},
+                              {"device_at", u.device_at ? json(*u.device_at) : json(nullptr)},
+                              {"word_offset_ms", u.word_offset_ms},
+                              {"sound_at", u.sound_at},
+                              {"fingerprint", u.fingerprint}});
+    json words = json::array();
+    for (const auto& w : heard_.words)
+        words.push_back({{"word", w.word}, {"start_ms", w.start_ms}, {"end_ms", w.end_ms},
+                         {"origin", headstart::to_string(w.origin)}});
+    const bool have_cloud = std::any_of(heard_.words.begin(), heard_.words.end(),
+                                        [](const headstart::HeardWord& w) { return w.origin == Origin::Cloud; });
+    return {{"on", settings_.on},
+            {"voice", settings_.voice},
+            {"wpm", settings_.words_per_minute},
+            {"active", active_},
+            {"status", status_},
+            {"done", done()},
+            {"sample_rate", sample_rate_},
+            {"words_arrived", pushed_.size()},
+            {"utterances", utterances},
+            {"words", words},
+            {"first_word_ms", heard_.words.empty() ? json(nullptr) : json(heard_.words.front().start_ms)},
+            {"duration_ms", heard_.duration_ms()},
+            {"handoff_silence_ms", have_cloud ? json(heard_.handoff_silence_ms) : json(nullptr)}};
+}
+
+}  // namespace ui
