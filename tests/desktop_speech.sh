@@ -11,7 +11,9 @@
 #     the gaps between utterances agree within a millisecond
 #   * the opener is heard at once (its first word < 250 ms after the handoff)
 #   * the silence at the handoff, measured in the played audio, is the app's figure (±5 ms) and <= 300 ms
-# And with an audio driver that does not exist: the turn completes silently and the state says why.
+# A second turn, forced to rewrite, is heard with "Let me rephrase:" (what is heard cannot be struck
+# through), in the same recording. And with an audio driver that does not exist: the turn completes
+# silently and the state says why.
 #   tests/desktop_speech.sh APP HEADSTART_CLOUD SOURCE_DIR OUT_DIR
 set -euo pipefail
 app=$1; cloud_bin=$2; src=$3; out=$4
@@ -41,6 +43,11 @@ state $out/speech.json
 view live
 wait 300 ms
 screenshot $out/speech-live.png
+set method rewrite
+set max_tokens 16
+ask $question
+wait spoken 90
+state $out/rewrite.json
 EOF
 SDL_AUDIODRIVER=disk SDL_DISKAUDIOFILE="$out/played.raw" \
   xvfb-run -a -s "-screen 0 1280x800x24" "$app" --size 1280x800 --fps 60 --script "$out/speech.script" \
@@ -118,6 +125,21 @@ played = 1000 * best / rate
 app = s["handoff_silence_ms"]
 check(abs(played - app) < 5, f"silence at the handoff: {played:.0f} ms played, {app:.0f} ms reported by the app")
 check(played <= 300, f"silence at the handoff {played:.0f} ms <= 300 ms (lte)")
+# a second turn, forced to rewrite: heard, the retraction takes its spoken form, in the same recording
+r = json.load(open(f"{out}/rewrite.json"))
+rs, rt = r["speech"], r["turn"]
+check(rt["path"].endswith("rewrite") and rs["status"] == "" and rs["done"], f"second turn: path {rt['path']}, spoken")
+shown2 = [e["text"] for e in rt["events"] if e["kind"] == "word_shown"]
+heard2 = [w["word"] for w in rs["words"]]
+said = " ".join(heard2)
+check(heard2 == shown2 and "Let me rephrase:" in said, f"heard: {said!r}")
+for u in rs["utterances"]:
+    at = raw.find(array.array("h", u["fingerprint"]).tobytes(), pos)
+    while at >= 0 and at % 2:
+        at = raw.find(array.array("h", u["fingerprint"]).tobytes(), at + 1)
+    check(at >= 0 and at // 2 - u["sound_at"] - u["device_at"] == lead,
+          f"  {u['text'][:40]!r} played where the app says ({u['device_at']} + {lead})")
+    pos = at + 2 * (u["samples"] - u["sound_at"])
 with open(f"{out}/summary.txt", "w") as f:
     f.write(f"{len(heard)} words in {n} utterances, {s['duration_ms'] / 1000:.1f} s; first word heard "
             f"{first:.0f} ms (handoff {handoff:.0f} ms); cloud TTFT {t['metrics']['cloud_ttft_ms']:.0f} ms; "

@@ -83,37 +83,44 @@ void draw_watch(const headstart::Turn* turn, const Speaker& speaker, double now_
                     ImVec2(c.x + (R - 2 - len) * std::cos(a), c.y + (R - 2 - len) * std::sin(a)),
                     IM_COL32(255, 255, 255, i % 5 ? 30 : 70), 1.0f);
     }
-    const float r_mulm = R - 16, r_cloud = R - 27, r_heard = R - 38;
-    for (float r : {r_mulm, r_cloud, r_heard}) dl->AddCircle(c, r, IM_COL32(255, 255, 255, 14), 96, 7.0f);
+    // Three rings, apart enough to tell: the two lanes of the machines thin, the heard one thick.
+    const float r_mulm = R - 15, r_cloud = R - 31, r_heard = R - 52;
+    dl->AddCircle(c, r_mulm, IM_COL32(255, 255, 255, 14), 96, 6.0f);
+    dl->AddCircle(c, r_cloud, IM_COL32(255, 255, 255, 14), 96, 6.0f);
+    dl->AddCircle(c, r_heard, IM_COL32(255, 255, 255, 14), 96, 11.0f);
 
     // ---- rim arcs: the lanes ------------------------------------------------------------------
     const headstart::Event* handoff = tl ? tl->first(EventKind::Handoff) : nullptr;
     if (tl && tl->first(EventKind::Request))
-        arc(dl, c, r_mulm, span, 0, handoff ? handoff->t_ms : t_now, palette::teal, 7.0f);
+        arc(dl, c, r_mulm, span, 0, handoff ? handoff->t_ms : t_now, palette::teal, 6.0f);
     if (tl) {
         const auto* sent = tl->first(EventKind::CloudRequestSent);
         const auto* first_tok = tl->first(EventKind::ContinuationToken);
         const auto* done = tl->first(EventKind::CloudDone);
         const auto* failed = tl->first(EventKind::CloudFailed);
         const double end = done ? done->t_ms : failed ? failed->t_ms : t_now;
-        if (sent) arc(dl, c, r_cloud, span, sent->t_ms, first_tok ? first_tok->t_ms : end, with_alpha(palette::violet, 0.35f), 7.0f);
-        if (first_tok) arc(dl, c, r_cloud, span, first_tok->t_ms, end, palette::violet, 7.0f);
+        if (sent)
+            arc(dl, c, r_cloud, span, sent->t_ms, first_tok ? first_tok->t_ms : end, with_alpha(palette::violet, 0.35f),
+                6.0f);
+        if (first_tok) arc(dl, c, r_cloud, span, first_tok->t_ms, end, palette::violet, 6.0f);
     }
     for (const WatchWord& w : words)
         arc(dl, c, r_heard, span, w.start_ms, std::max(w.start_ms + span / 400, w.end_ms - span / 800),
-            with_alpha(origin_color(w.origin), 0.85f), 7.0f);
+            with_alpha(origin_color(w.origin), 0.85f), 11.0f);
     if (handoff) {  // a tick across the rings
-        dl->AddLine(on_rim(c, r_heard - 8, handoff->t_ms, span), on_rim(c, R + 6, handoff->t_ms, span), palette::text, 2.5f);
+        dl->AddLine(on_rim(c, r_heard - 10, handoff->t_ms, span), on_rim(c, R + 6, handoff->t_ms, span), palette::text,
+                    2.5f);
     }
     if (turn && (running || heard)) {  // the hand
-        dl->AddLine(on_rim(c, r_heard - 14, t_now, span), on_rim(c, R, t_now, span), IM_COL32(255, 255, 255, 150), 1.0f);
+        dl->AddLine(on_rim(c, r_heard - 16, t_now, span), on_rim(c, R, t_now, span), IM_COL32(255, 255, 255, 150),
+                    1.0f);
         dl->AddCircleFilled(on_rim(c, R + 4, t_now, span), 3.0f, palette::text);
     }
 
     // ---- the word being heard, large; the ones before it small --------------------------------
     int at = -1;
     for (size_t i = 0; i < words.size() && words[i].start_ms <= t_now; ++i) at = static_cast<int>(i);
-    const float inner = r_heard - 14;
+    const float inner = r_heard - 16;
     if (at >= 0) {
         const WatchWord& w = words[at];
         const bool playing = t_now < w.end_ms + 250;
