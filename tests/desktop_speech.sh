@@ -12,8 +12,8 @@
 #   * the opener is heard at once (its first word < 250 ms after the handoff)
 #   * the silence at the handoff, measured in the played audio, is the app's figure (±5 ms) and <= 300 ms
 # A second turn, forced to rewrite, is heard with "Let me rephrase:" (what is heard cannot be struck
-# through), in the same recording. And with an audio driver that does not exist: the turn completes
-# silently and the state says why.
+# through), in the same recording. And with a voice eSpeak NG does not have, or an audio driver that does
+# not exist: the turn completes silently and the state says why.
 #   tests/desktop_speech.sh APP HEADSTART_CLOUD SOURCE_DIR OUT_DIR
 set -euo pipefail
 app=$1; cloud_bin=$2; src=$3; out=$4
@@ -152,12 +152,18 @@ for f in watch.png speech-live.png; do
   [ "$colors" -ge 100 ] || fail "$f has only $colors colours (blank?)"
 done
 
-# No audio device: an audio driver that does not exist. The turn runs on silently; the state says why.
+# A voice eSpeak NG does not have, then no audio device (an audio driver that does not exist): each turn
+# runs on silently and the state says why.
 cat >"$out/silent.script" <<EOF
 set endpoint http://127.0.0.1:$cloud_port
 set profile lte
 set max_tokens 16
 set speak on
+set voice xx-no-such-voice
+ask $question
+wait spoken 90
+state $out/novoice.json
+set voice en-us
 ask $question
 wait spoken 90
 state $out/silent.json
@@ -172,6 +178,8 @@ s, t = state["speech"], state["turn"]
 def check(cond, what):
     print(("ok    " if cond else "FAIL  ") + what)
     if not cond: sys.exit(1)
+v = json.load(open(f"{sys.argv[1]}/novoice.json"))["speech"]
+check('no voice "xx-no-such-voice"' in v["status"] and not v["active"], f"status: {v['status']}")
 check("no audio device" in s["status"], f"status: {s['status']}")
 check(not s["active"] and s["utterances"] == [], "nothing was spoken")
 check(t["finished"] and len([e for e in t["events"] if e["kind"] == "word_shown"]) > 0, "the turn completed, shown")
