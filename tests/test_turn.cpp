@@ -179,6 +179,36 @@ TEST_CASE("turn: rewrite strikes the opener on a display and says 'Let me rephra
     }
 }
 
+TEST_CASE("turn: arrived_words are what a voice speaks: every word at the presenter, shown or not, with its arrival",
+          "[turn]") {
+    const Tokenizer tok = tiny_tokenizer();
+    TurnConfig cfg = test_config();  // 100 ms a word
+    cfg.correction.mode = PresentationMode::Speech;
+    Turn turn(tok, cfg);
+    feed_opener(turn, tok, "What is the capital of France?", "Lyon is a big city");
+    REQUIRE(turn.handoff(20.0).ok());
+    turn.advance(150.0);  // two of the opener's words shown so far
+    auto a = turn.arrived_words();
+    REQUIRE(a.size() == 5);  // the whole opener arrived at the handoff
+    for (const auto& w : a) {
+        CHECK(w.arrived_ms == Approx(20.0));
+        CHECK(w.origin == Origin::Device);
+    }
+    CHECK(a[4].word == "city");
+    feed_split(turn, sse_content("[[rewrite]] Paris is the capital of France.") + sse_finish() + kDone, 9, 600.0);
+    turn.on_cloud_end(ok_outcome(), 700.0);
+    a = turn.arrived_words();  // still only two shown: the rest waits at the presenter, spoken form included
+    std::string said;
+    for (const auto& w : a) said += (said.empty() ? "" : " ") + w.word;
+    CHECK(said == "Lyon is a big city \xE2\x80\x94 Let me rephrase: Paris is the capital of France.");
+    CHECK(a[5].origin == Origin::Cloud);
+    CHECK(a[5].arrived_ms >= 600.0);
+    CHECK(a.back().arrived_ms == Approx(700.0));  // the stream's last word arrives when it ends
+    show_all(turn);
+    CHECK(turn.arrived_words().size() == a.size());
+    CHECK(turn.shown_text() == said);
+}
+
 TEST_CASE("turn: an untagged continuation gets an inferred verdict", "[turn]") {
     const Tokenizer tok = tiny_tokenizer();
     Turn turn(tok, test_config());
