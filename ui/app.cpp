@@ -231,8 +231,9 @@ void App::draw_top_bar() {
         ImU32 color = palette::text_dim;
         if (!snapshot_.error.empty()) status = snapshot_.error, color = palette::red;
         else if (!notice_.empty()) status = notice_, color = palette::amber;
-        else if (!speaker_->status().empty() && snapshot_.turn)
-            status = speaker_->status() + " Â· " + status, color = palette::amber;
+        else if (!speaker_->status().empty() && snapshot_.turn)  // the reason in short; all of it on hover
+            status = speaker_->status().substr(0, speaker_->status().find(" (")) + " \xC2\xB7 " + status,
+            color = palette::amber;
         else if (snapshot_.running)
             color = snapshot_.turn && snapshot_.turn->phase() == headstart::TurnPhase::Opener ? palette::teal
                                                                                               : palette::violet;
@@ -250,6 +251,10 @@ void App::draw_top_bar() {
             dl->AddCircleFilled(ImVec2(x - 10, cy), 4.5f, with_alpha(color, 0.8f));
         }
         dl->AddText(ImVec2(x, cy - ts.y * 0.5f), snapshot_.running ? palette::text : color, shown.c_str());
+        if (ImGui::IsMouseHoveringRect(ImVec2(x - 16, cy - ts.y), ImVec2(x + ts.x, cy + ts.y)) &&
+            (shown != status || !speaker_->status().empty()))
+            ImGui::SetTooltip("%s%s%s", status.c_str(), speaker_->status().empty() ? "" : "\n",
+                              speaker_->status().c_str());
     }
     ImGui::End();
 }
@@ -271,6 +276,7 @@ void App::draw_sidebar() {
         ImGui::PushTextWrapPos(0);
         ImGui::TextColored(to_vec4(palette::text_faint), "%s", info_.gl_version.c_str());
         if (!error_.empty()) ImGui::TextColored(to_vec4(palette::red), "%s", error_.c_str());
+        if (!speaker_->status().empty()) ImGui::TextColored(to_vec4(palette::amber), "%s", speaker_->status().c_str());
         ImGui::PopTextWrapPos();
     }
     ImGui::End();

@@ -157,7 +157,8 @@ void draw_watch(const headstart::Turn* turn, const Speaker& speaker, double now_
         line = "cloud speaking";
     if (!line.empty()) centered(dl, small, small->FontSize, ImVec2(c.x, c.y + inner * 0.62f), palette::text_dim, line);
     if (!speaker.status().empty() && speaker.settings().on)
-        centered(dl, small, small->FontSize, ImVec2(c.x, c.y + inner * 0.62f + 16), palette::amber, speaker.status());
+        centered(dl, small, small->FontSize, ImVec2(c.x, c.y + inner * 0.62f + 16), palette::amber,
+                 speaker.status().substr(0, speaker.status().find(" (")));  // in short: the sidebar has it all
 
     // ---- legend under the face ----------------------------------------------------------------
     const float ly = c.y + R + 18;
