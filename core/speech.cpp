@@ -24,7 +24,14 @@ void LiveSpeech::push(WordArrival word) { waiting_.push_back(std::move(word)); }
 
 Result<std::vector<int16_t>> LiveSpeech::tick(double now_ms) {
     if (!error_.empty()) return Error{error_};
-    if (waiting_.empty() || now_ms < free_at_) return std::vector<int16_t>{};
+    if (waiting_.empty() || now_ms < free_at_ || synthesizing()) return std::vector<int16_t>{};
+    const auto text = begin(now_ms);
+    if (!text) return std::vector<int16_t>{};
+    return finish(synth_.speak(*text), now_ms);
+}
+
+std::optional<std::string> LiveSpeech::begin(double now_ms) {
+    if (!error_.empty() || waiting_.empty() || synthesizing()) return std::nullopt;
     size_t end = 1;  // every word waiting by now, of the same voice, up to max_words
     while (end < waiting_.size() && waiting_[end].arrived_ms <= now_ms &&
            same_voice(waiting_[end].origin, waiting_.front().origin) &&
@@ -32,11 +39,21 @@ Result<std::vector<int16_t>> LiveSpeech::tick(double now_ms) {
         ++end;
     std::string text;
     for (size_t i = 0; i < end; ++i) text += (i ? " " : "") + waiting_[i].word;
+    pending_ = end;
+    begun_ms_ = now_ms;
+    return text;
+}
+
+Result<std::vector<int16_t>> LiveSpeech::finish(const Result<Utterance>& u, double now_ms) {
+    if (!error_.empty()) return Error{error_};
+    const size_t end = pending_;
+    if (end == 0) return Error{"speech: an utterance finished that was not begun"};
+    pending_ = 0;
+    last_wait_ms_ = std::max(0.0, now_ms - begun_ms_);
     const auto fail = [&](std::string why) -> Result<std::vector<int16_t>> {
         error_ = "speech: " + why;
         return Error{error_};
     };
-    auto u = synth_.speak(text);
     if (!u.ok()) return fail(u.error());
     const Utterance& a = u.value();
     if (a.sample_rate <= 0) return fail("the synthesizer gave no sample rate");
@@ -46,8 +63,10 @@ Result<std::vector<int16_t>> LiveSpeech::tick(double now_ms) {
         return fail("the synthesizer timed " + std::to_string(a.word_start_ms.size()) + " words of " +
                     std::to_string(end));
     const double length_ms = 1000.0 * a.samples.size() / a.sample_rate;
-    // silence until the utterance; its words are timed from the sample it really starts at
-    track_.samples.resize(std::max(track_.samples.size(), ms_to_samples(now_ms, track_.sample_rate)), 0);
+    // silence until the utterance (it starts when its audio is there and the voice is free); its words
+    // are timed from the sample it really starts at
+    const double start_ms = std::max(now_ms, free_at_);
+    track_.samples.resize(std::max(track_.samples.size(), ms_to_samples(start_ms, track_.sample_rate)), 0);
     const double at = 1000.0 * track_.samples.size() / track_.sample_rate;
     track_.samples.insert(track_.samples.end(), a.samples.begin(), a.samples.end());
     for (size_t k = 0; k < end; ++k) {

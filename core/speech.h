@@ -6,7 +6,9 @@
 //                      is free, so the opener is heard at once and the cloud's words follow as they
 //                      stream, without a gap when they came in time
 //   LiveSpeech         the same, live: words pushed as they are shown, ticked each frame, each
-//                      utterance's audio handed back to the shell's audio device as it starts
+//                      utterance's audio handed back to the shell's audio device as it starts; or, with a
+//                      synthesizer that answers later (the page's eSpeak NG in a Worker), begun ahead of
+//                      time and finished when its audio comes back
 //   longest_silence_ms()   the longest quiet run of a stretch of the audio (the stall at the handoff)
 //   write_wav()        16-bit mono PCM, RIFF/WAVE
 //
@@ -19,7 +21,9 @@
 //   * A synthesizer error ends it with that error; nothing is half written.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,7 +42,20 @@ struct Utterance {
 class Synthesizer {
 public:
     virtual ~Synthesizer() = default;
+    // The audio of `text`, now ("" gives no samples, only the format: sample_rate).
     virtual Result<Utterance> speak(const std::string& text) = 0;
+    // A synthesizer that answers later (the page's, in a Worker) says so: then speak() is asked only for the
+    // format, send() starts the synthesis of one text and receive() hands its audio back once it has come
+    // (nullopt until then). An answer to another id than the last one sent is dropped.
+    virtual bool answers_later() const { return false; }
+    virtual void send(int id, const std::string& text) {
+        (void)id;
+        (void)text;
+    }
+    virtual std::optional<Result<Utterance>> receive(int id) {
+        (void)id;
+        return std::nullopt;
+    }
 };
 
 struct HeardWord {
@@ -67,13 +84,32 @@ struct SpeechOptions {
 // clock (every frame); when the voice is free and words wait, the next utterance starts at that tick and its
 // audio comes back for the shell to queue to its audio device. speak_arrivals() is this, ticked at exactly
 // the instants something can start; a shell ticking each frame starts an utterance up to a frame later.
+//
+// With a synthesizer that answers later, the shell asks for the next utterance ahead of time instead:
+// begin() takes the words waiting by then (the same rules) and gives the text to synthesize; finish() gets
+// its audio back, which starts at max(that moment, the end of the last utterance). Begun lookahead_ms()
+// before the voice comes free — max(kMinLookaheadMs, twice the synthesizer's last wait) — its answer is
+// usually back in time, so the voice carries on without a gap.
 class LiveSpeech {
 public:
+    static constexpr double kMinLookaheadMs = 400.0;
+
     explicit LiveSpeech(Synthesizer& synth, SpeechOptions options = {});
     void push(WordArrival word);  // in the order shown
     // The utterance that starts at now_ms (empty: none — the voice is busy or nothing waits). A synthesizer
     // error ends the speech: this call and every later one return it.
     Result<std::vector<int16_t>> tick(double now_ms);
+
+    // The asynchronous path. The text of the next utterance, its words taken from the waiting ones
+    // (nothing: none waits, one is being synthesized, or the speech has ended with an error).
+    std::optional<std::string> begin(double now_ms);
+    // Its audio (or the synthesizer's error, which ends the speech), now_ms when it came back: the
+    // samples, which start at max(now_ms, free_at_ms()) on the turn's clock.
+    Result<std::vector<int16_t>> finish(const Result<Utterance>& audio, double now_ms);
+    bool synthesizing() const { return pending_ > 0; }
+    double last_wait_ms() const { return last_wait_ms_; }  // from begin() to finish(), the last time
+    double lookahead_ms() const { return std::max(kMinLookaheadMs, 2.0 * last_wait_ms_); }
+
     bool waiting() const { return !waiting_.empty(); }
     double free_at_ms() const { return free_at_; }  // the end of what has been scheduled, on the turn's clock
     SpeechTrack track() const;                      // everything scheduled so far, the silence at the handoff included
@@ -85,6 +121,8 @@ private:
     SpeechTrack track_;
     double free_at_ = 0.0;
     std::string error_;
+    size_t pending_ = 0;  // words of waiting_ in the utterance being synthesized
+    double begun_ms_ = 0.0, last_wait_ms_ = 0.0;
 };
 
 Result<SpeechTrack> speak_arrivals(const std::vector<WordArrival>& words, Synthesizer& synth,

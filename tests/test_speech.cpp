@@ -201,3 +201,83 @@ TEST_CASE("speech: LiveSpeech ticked each frame speaks what speak_arrivals does,
     CHECK_FALSE(dead.tick(0).ok());
     CHECK_FALSE(dead.tick(100).ok());
 }
+
+TEST_CASE("speech: with a synthesizer that answers later, begun ahead of the voice's end, speech carries on without a gap",
+          "[speech]") {
+    FakeVoice voice;  // LiveSpeech only calls it through tick(): here the test is the synthesizer's worker
+    LiveSpeech live(voice);
+    CHECK(live.lookahead_ms() == Approx(LiveSpeech::kMinLookaheadMs));  // before any wait is known
+    CHECK_FALSE(live.begin(0).has_value());                              // nothing waits
+    for (const auto& w : arrivals("Sure thing", 50, Origin::Device)) live.push(w);
+    // the opener is begun when it exists; its audio comes back 120 ms later and starts then, not before
+    const auto opener = live.begin(50);
+    REQUIRE(opener.has_value());
+    CHECK(*opener == "Sure thing");
+    CHECK(live.synthesizing());
+    for (const auto& w : arrivals("here it", 300, Origin::Cloud)) live.push(w);
+    CHECK_FALSE(live.begin(300).has_value());  // one utterance at a time
+    auto a = live.finish(voice.speak(*opener), 170);
+    REQUIRE(a.ok());
+    CHECK(a->size() == 550);
+    CHECK(live.last_wait_ms() == Approx(120));
+    CHECK(live.lookahead_ms() == Approx(LiveSpeech::kMinLookaheadMs));  // 2 x 120 ms is less
+    CHECK(live.free_at_ms() == Approx(720));
+    // the cloud's words are begun while the opener plays (lookahead before its end), with every word
+    // that has arrived by then; their audio, back 250 ms later, starts exactly when the opener ends
+    for (const auto& w : arrivals("is.", 400, Origin::Cloud)) live.push(w);
+    REQUIRE(live.free_at_ms() - 420 < live.lookahead_ms());
+    const auto cloud = live.begin(420);
+    REQUIRE(cloud.has_value());
+    CHECK(*cloud == "here it is.");
+    REQUIRE(live.finish(voice.speak(*cloud), 670).ok());
+    CHECK(live.last_wait_ms() == Approx(250));
+    CHECK(live.lookahead_ms() == Approx(500));  // twice the last wait, now that it is longer
+    const SpeechTrack t = live.track();
+    REQUIRE(t.words.size() == 5);
+    CHECK(t.words[0].start_ms == Approx(170));
+    CHECK(t.words[2].start_ms == Approx(720));  // no gap but the voice's own 100 ms tail
+    CHECK(t.handoff_silence_ms == Approx(100));
+    CHECK_FALSE(live.waiting());
+    CHECK_FALSE(live.synthesizing());
+}
+
+TEST_CASE("speech: an answer that comes back after the voice is free leaves the silence of the wait", "[speech]") {
+    FakeVoice voice;
+    LiveSpeech live(voice);
+    for (const auto& w : arrivals("Hello", 0, Origin::Device)) live.push(w);
+    REQUIRE(live.finish(voice.speak(*live.begin(0)), 0).ok());  // 0..350
+    for (const auto& w : arrivals("world", 100, Origin::Cloud)) live.push(w);
+    const auto text = live.begin(100);
+    REQUIRE(text.has_value());
+    REQUIRE(live.finish(voice.speak(*text), 900).ok());  // 800 ms to synthesize: the voice waited 550
+    const SpeechTrack t = live.track();
+    CHECK(t.words[1].start_ms == Approx(900));
+    CHECK(t.handoff_silence_ms == Approx(100 + 550));
+    CHECK(live.lookahead_ms() == Approx(1600));
+    // the synchronous path goes on from there as before
+    live.push({"again", 1000, Origin::Cloud});
+    CHECK(live.tick(1000)->empty());  // busy until 1350
+    CHECK(live.tick(1350)->size() == 350);
+}
+
+TEST_CASE("speech: a synthesizer that answers later with an error or miscounted words ends the speech", "[speech]") {
+    FakeVoice voice;
+    LiveSpeech live(voice);
+    CHECK_FALSE(live.finish(Utterance{}, 0).ok());  // nothing was begun
+    live.push({"Hi", 0, Origin::Device});
+    REQUIRE(live.begin(0).has_value());
+    const auto r = live.finish(Error{"cannot load the voice files espeak/espeak-ng.data: HTTP 404"}, 80);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error() == "speech: cannot load the voice files espeak/espeak-ng.data: HTTP 404");
+    CHECK_FALSE(live.begin(100).has_value());
+    CHECK_FALSE(live.tick(100).ok());
+
+    LiveSpeech miscounted(voice);
+    miscounted.push({"Hi", 0, Origin::Device});
+    miscounted.push({"there", 0, Origin::Device});
+    REQUIRE(miscounted.begin(0).has_value());
+    voice.miscount = true;
+    const auto m = miscounted.finish(voice.speak("Hi there"), 10);
+    REQUIRE_FALSE(m.ok());
+    CHECK(m.error().find("timed 1 words of 2") != std::string::npos);
+}
