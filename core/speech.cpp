@@ -112,6 +112,42 @@ Result<SpeechTrack> speak_arrivals(const std::vector<WordArrival>& words, Synthe
     return live.track();
 }
 
+std::vector<double> word_starts_from_marks(const std::string& text, const std::vector<std::pair<int, double>>& marks,
+                                           double total_ms) {
+    std::vector<int> starts;  // the code point where each word starts
+    int chars = 0;
+    bool in_word = false;
+    for (unsigned char c : text) {
+        if ((c & 0xC0) == 0x80) continue;  // a UTF-8 continuation byte: same character
+        const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+        if (!space && !in_word) starts.push_back(chars);
+        in_word = !space;
+        ++chars;
+    }
+    std::vector<double> at(starts.size(), -1.0);
+    if (starts.empty()) return at;
+    size_t e = 0;
+    for (size_t w = 0; w < starts.size(); ++w) {
+        const int end = w + 1 < starts.size() ? starts[w + 1] : 1 << 30;
+        while (e < marks.size() && marks[e].first - 1 < starts[w]) ++e;
+        if (e < marks.size() && marks[e].first - 1 < end) at[w] = std::min(marks[e++].second, total_ms);
+    }
+    if (at[0] < 0) at[0] = 0.0;
+    for (size_t w = 1; w < starts.size();) {
+        if (at[w] >= 0) {
+            ++w;
+            continue;
+        }
+        size_t k = w;  // at[w - 1] is known; w..k-1 are not
+        while (k < starts.size() && at[k] < 0) ++k;
+        const double from = at[w - 1], to = k < starts.size() ? at[k] : total_ms;
+        const int c0 = starts[w - 1], c1 = k < starts.size() ? starts[k] : chars;
+        for (size_t j = w; j < k; ++j) at[j] = from + (to - from) * (starts[j] - c0) / std::max(1, c1 - c0);
+        w = k;
+    }
+    return at;
+}
+
 std::vector<WordArrival> spoken_arrivals(const Timeline& timeline) {
     std::vector<WordArrival> out;
     for (const Event& e : timeline.events())

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/presenter.h"
@@ -127,6 +128,14 @@ private:
 
 Result<SpeechTrack> speak_arrivals(const std::vector<WordArrival>& words, Synthesizer& synth,
                                    const SpeechOptions& options = {});
+
+// eSpeak NG's word events as word starts: `marks` are (the word's first character, 1-based code point
+// position in `text`; its start in the audio, ms), in order. Each whitespace-separated word of `text` gets
+// the mark at its first character; eSpeak reads some pairs as one ("There are"): a word without its own mark,
+// or a punctuation-only chunk ("—"), shares the time up to the next marked word (or total_ms) with the word
+// before it, in proportion to their characters. (The page's synthesizer, whose worker sends the marks.)
+std::vector<double> word_starts_from_marks(const std::string& text, const std::vector<std::pair<int, double>>& marks,
+                                           double total_ms);
 
 // The words the presenter of a turn showed, with the time each reached it (Timeline WordShown events).
 std::vector<WordArrival> spoken_arrivals(const Timeline& timeline);

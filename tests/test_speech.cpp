@@ -281,3 +281,18 @@ TEST_CASE("speech: a synthesizer that answers later with an error or miscounted 
     REQUIRE_FALSE(m.ok());
     CHECK(m.error().find("timed 1 words of 2") != std::string::npos);
 }
+
+TEST_CASE("speech: eSpeak's word marks as word starts, unmarked words sharing the time before the next mark", "[speech]") {
+    // the page's worker sends eSpeak's word events: (1-based first character, ms)
+    const auto at = word_starts_from_marks("There are many ways — to", {{1, 0}, {11, 347}, {16, 614}, {23, 933}}, 1200);
+    REQUIRE(at.size() == 6);
+    CHECK(at[0] == Approx(0));
+    CHECK(at[1] == Approx(347 * 6.0 / 10));  // "are" has no mark of its own: "There are " shares 0..347
+    CHECK(at[2] == Approx(347));
+    CHECK(at[3] == Approx(614));
+    CHECK(at[4] == Approx(614 + (933 - 614) * 5.0 / 7));  // "—" between "ways" and "to"
+    CHECK(at[5] == Approx(933));
+    CHECK(word_starts_from_marks("Café au", {{1, 0}, {6, 400}}, 800) == std::vector<double>{0, 400});  // code points
+    CHECK(word_starts_from_marks("", {}, 0).empty());
+    CHECK(word_starts_from_marks("one two", {}, 700)[1] == Approx(400));  // no marks: by characters
+}
