@@ -102,7 +102,9 @@ struct SpokenUtterance {
 
 class Speaker {
 public:
-    static constexpr double kLookaheadMs = 250.0;
+    // How much audio may be left when the next utterance is made: a frame or two and a synthesis, even
+    // on a loaded machine or under the sanitizers.
+    static constexpr double kLookaheadMs = 400.0;
 
     explicit Speaker(SpeechPlatform platform = {});
     ~Speaker();
