@@ -39,8 +39,35 @@ struct FakeVoice final : Synthesizer {
     }
 };
 
+// A synthesizer that answers later (as the page's, in a Worker): a text's audio is back wait_ms after it was sent.
+struct LaterVoice final : Synthesizer {
+    FakeVoice* voice;
+    const double* clock;
+    double wait_ms;
+    int id = -1;
+    double ready_at = 0;
+    std::string text;
+    LaterVoice(FakeVoice* v, const double* c, double w) : voice(v), clock(c), wait_ms(w) {}
+    Result<Utterance> speak(const std::string& t) override {
+        if (t.empty()) return voice->speak(t);
+        return Error{"this one answers later"};
+    }
+    bool answers_later() const override { return true; }
+    void send(int i, const std::string& t) override {
+        id = i;
+        text = t;
+        ready_at = *clock + wait_ms;
+    }
+    std::optional<Result<Utterance>> receive(int i) override {
+        if (i != id || *clock < ready_at) return std::nullopt;
+        id = -1;
+        return voice->speak(text);
+    }
+};
+
 struct FakeDevice final : ui::AudioSink {
     std::string refuse;  // open() fails with this
+    std::string hold;    // held() says this, and nothing plays (the page before the user's first click)
     bool opened = false;
     int rate = 0;
     double latency_ms = 0;
@@ -69,7 +96,9 @@ struct FakeDevice final : ui::AudioSink {
         taken = 0;
         takes.clear();
     }
+    std::string held() const override { return hold; }
     void pull(double now, size_t n) {  // the device takes its next n samples (silence when none are queued)
+        if (!hold.empty()) return;     // suspended: its clock stands still
         const size_t k = std::min(n, stream.size() - taken);
         if (k) takes.push_back({taken, taken + k, output.size(), now});
         output.insert(output.end(), stream.begin() + taken, stream.begin() + taken + k);
@@ -84,12 +113,14 @@ struct Rig {
     FakeDevice device;
     std::string refuse_voice;
     std::unique_ptr<ui::Speaker> speaker;
-    Rig() {
+    explicit Rig(double answers_after_ms = -1) {
         ui::SpeechPlatform p;
         p.sink = &device;
         p.clock_ms = [this] { return clock; };
-        p.make_synthesizer = [this](const ui::SpeechSettings&) -> Result<std::unique_ptr<Synthesizer>> {
+        p.make_synthesizer = [this, answers_after_ms](const ui::SpeechSettings&) -> Result<std::unique_ptr<Synthesizer>> {
             if (!refuse_voice.empty()) return Error{refuse_voice};
+            if (answers_after_ms >= 0)
+                return std::unique_ptr<Synthesizer>(new LaterVoice(&voice, &clock, answers_after_ms));
             struct Ref final : Synthesizer {  // the rig keeps the voice to look at
                 FakeVoice* v;
                 explicit Ref(FakeVoice* v) : v(v) {}
@@ -337,4 +368,66 @@ TEST_CASE("speaker: the sidebar's speech controls and the script's watch view an
 
     CHECK(ui::Script::parse("view watch\nwait spoken 90\nwait spoken\n").ok());
     CHECK_FALSE(ui::Script::parse("view wrist\n").ok());
+}
+
+TEST_CASE("speaker: a synthesizer that answers later is asked ahead of time, and speech still carries on without a gap",
+          "[speaker]") {
+    Rig r(120);  // each text's audio is back 120 ms after it was sent
+    r.speaker->begin_turn(on());
+    REQUIRE(r.speaker->active());
+    r.speaker->set_turn_clock(0);
+    const auto words = arrivals("Sure thing", 50, Origin::Device) + arrivals("here it is.", 300, Origin::Cloud);
+    r.run(words, 3000);
+    CHECK(r.voice.spoken == std::vector<std::string>{"Sure thing", "here it is."});
+    const auto& u = r.speaker->utterances();
+    REQUIRE(u.size() == 2);
+    // sent at the first frame after 50 ms (64), back at the first frame after 184 (192), played from 200
+    CHECK(u[0].queued_ms == Approx(192));
+    CHECK(*u[0].started_ms == Approx(200));
+    // 550 ms of opener: the cloud's words were sent once less than max(400, 2 x 128 ms) was left to play,
+    // and their audio was queued before the opener ended, so it follows it exactly
+    CHECK(u[1].queued_ms < 200 + 550);
+    CHECK(u[1].queued_ms >= 200 + 550 - 400);
+    CHECK(*u[1].started_ms == Approx(750));
+    const SpeechTrack& h = r.speaker->heard();
+    REQUIRE(h.words.size() == 5);
+    CHECK(h.words[2].start_ms == Approx(750));
+    CHECK(h.handoff_silence_ms == Approx(100));
+    CHECK(r.played_silence(h.words[1].start_ms, h.words[2].end_ms) == Approx(100));
+    check_words_against_output(r);
+    CHECK(r.speaker->done());
+    CHECK(r.speaker->status() == "");
+}
+
+TEST_CASE("speaker: a synthesizer that answers later with an error: silent from there on, status says why", "[speaker]") {
+    Rig r(50);
+    r.voice.fail_after = 0;
+    r.speaker->begin_turn(on());
+    r.speaker->set_turn_clock(0);
+    r.run(arrivals("Sure thing", 50, Origin::Device), 1000, 500);
+    CHECK(r.speaker->status() == "speech: the voice broke");
+    CHECK(r.speaker->utterances().empty());
+    CHECK(r.speaker->done());
+}
+
+TEST_CASE("speaker: a device that holds the sound back (the page before the first click): the words wait, then play",
+          "[speaker]") {
+    Rig r(40);
+    r.device.hold = "click the page to hear it\xE2\x80\xA6";
+    r.speaker->begin_turn(on());
+    r.speaker->set_turn_clock(0);
+    const auto words = arrivals("Sure thing", 50, Origin::Device) + arrivals("here", 300, Origin::Cloud);
+    r.run(words, 1000);
+    CHECK(r.speaker->status() == r.device.hold);
+    REQUIRE(r.speaker->utterances().size() == 1);  // the opener waits in the device; nothing more is queued
+    CHECK_FALSE(r.speaker->utterances()[0].started_ms.has_value());
+    CHECK(r.speaker->heard().words.empty());
+    CHECK_FALSE(r.speaker->done());
+    r.device.hold.clear();  // the user clicked
+    r.run(words, 4000);
+    CHECK(r.speaker->status() == "");
+    REQUIRE(r.speaker->utterances().size() == 2);
+    CHECK(*r.speaker->utterances()[0].started_ms >= 1000);
+    CHECK(r.speaker->heard().words.size() == 3);
+    CHECK(r.speaker->done());
 }

@@ -120,7 +120,10 @@ void Speaker::update(const std::vector<headstart::WordArrival>& arrived, bool tu
         live_->push(arrived[i]);
     }
     measure();
-    if (failed_ || !live_->waiting()) return;
+    if (!failed_) status_ = platform_.sink->held();  // e.g. the page until the user's first click
+    if (failed_) return;
+    if (synth_->answers_later()) return update_later();
+    if (!live_->waiting()) return;
     const Playhead ph = platform_.sink->playhead();
     const double left_ms = samples_ms(queued_samples_ - std::min(ph.taken, queued_samples_), sample_rate_);
     if (left_ms >= kLookaheadMs) return;  // the voice is busy for a while yet
@@ -128,13 +131,35 @@ void Speaker::update(const std::vector<headstart::WordArrival>& arrived, bool tu
     auto r = live_->tick(std::max(turn_now_ms(), live_->free_at_ms()));
     if (!r.ok()) return fail(r.error());
     if (recorder_->calls == calls) return;
-    const headstart::Utterance& u = recorder_->last;
+    queue_utterance(recorder_->text, recorder_->last, r.value());
+}
+
+void Speaker::update_later() {
+    if (live_->synthesizing()) {
+        auto answer = synth_->receive(request_id_);
+        if (!answer) return;  // not back yet
+        auto r = live_->finish(*answer, turn_now_ms());
+        if (!r.ok()) return fail(r.error());
+        queue_utterance(recorder_->text, answer->value(), r.value());
+    }
+    if (!live_->waiting()) return;
+    const Playhead ph = platform_.sink->playhead();
+    const double left_ms = samples_ms(queued_samples_ - std::min(ph.taken, queued_samples_), sample_rate_);
+    if (left_ms >= live_->lookahead_ms()) return;  // asked now, its audio would be back well before it is due
+    auto text = live_->begin(turn_now_ms());
+    if (!text) return;
+    recorder_->text = *text;
+    synth_->send(++request_id_, *text);
+}
+
+void Speaker::queue_utterance(const std::string& text, const headstart::Utterance& u,
+                              const std::vector<int16_t>& samples) {
     if (u.sample_rate != sample_rate_) return fail("speech: the voice changed its sample rate");
     SpokenUtterance s;
-    s.text = recorder_->text;
+    s.text = text;
     s.origin = spoken_words_ < pushed_.size() ? pushed_[spoken_words_].origin : Origin::Device;
     s.word_offset_ms = u.word_start_ms;
-    s.audio = r.value();
+    s.audio = samples;
     s.samples = s.audio.size();
     s.queued_at = queued_samples_;
     s.queued_ms = turn_now_ms();

@@ -21,7 +21,11 @@
 //     of the device's take, every later one by the samples the device played since. So the gaps are the
 //     played audio's, whatever the frame rate or the system clock's drift from the device's.
 //   * No device (the sink will not open), no voice (bad voice name, no voice data) or a synthesizer
-//     error: the turn runs on silently and status() says why.
+//     error: the turn runs on silently and status() says why. A device that holds the sound back (the
+//     page before the user's first click) is the status meanwhile; the words wait and play once it lets go.
+//   * A synthesizer that answers later (the page's, in a Worker): the next utterance is begun
+//     LiveSpeech::lookahead_ms() before the voice comes free (max(400 ms, twice the last wait)) and queued
+//     when its audio comes back.
 #pragma once
 
 #include <cstdint>
@@ -63,6 +67,9 @@ public:
     virtual Playhead playhead() const = 0;
     // Drops what has not played and starts counting from zero again (a new turn).
     virtual void clear() = 0;
+    // Why the device holds the sound back now ("" when it plays): the page's Web Audio until the user's
+    // first click (the browser's autoplay policy), or its audio output failing after it opened.
+    virtual std::string held() const { return {}; }
 };
 
 struct SpeechSettings {
@@ -141,6 +148,8 @@ public:
 
 private:
     void measure();                  // utterance starts from the device's playhead
+    void update_later();             // update()'s next utterance with a synthesizer that answers later
+    void queue_utterance(const std::string& text, const headstart::Utterance& u, const std::vector<int16_t>& samples);
     void rebuild_heard();
     void fail(const std::string& why);
 
@@ -162,6 +171,7 @@ private:
         double turn_ms;
     };
     std::optional<Anchor> anchor_;   // the turn's first sound: where the device played it, and when
+    int request_id_ = 0;             // the last text sent to a synthesizer that answers later
     bool active_ = false, turn_over_ = false, failed_ = false;
     std::string status_;
 };
