@@ -7,12 +7,13 @@
 //
 //   headstart-desktop [--size WxH] [--frames N] [--screenshot OUT.png] [--state OUT.json]
 //                     [--script FILE] [--models-dir DIR] [--cloud URL] [--study-db FILE]
-//                     [--font FILE.ttf] [--fps N]
+//                     [--font FILE.ttf] [--fps N] [--view live|watch|race|study]
 //
 // --frames N quits after N frames; --screenshot writes the last frame's pixels as PNG and
 // --state the app's JSON state, so a test can drive the app under Xvfb and check what it drew.
 // --script FILE runs a script of actions (ui/script.h: set, ask, race, wait, screenshot, ...);
 // the app quits when it ends, writing --screenshot / --state then, and exits 1 if it failed.
+// --view opens on that tab (watch: the speech-first face, for a small screen or the Orange Pi demo).
 #include <SDL.h>
 
 #include <cstdio>
@@ -51,13 +52,13 @@ struct Options {
     int width = 1280, height = 800;
     long frames = -1;  // run until closed
     int fps = 60;      // frame cap when not benchmarking (--frames alone runs uncapped)
-    std::string screenshot, state, script, models_dir, cloud, study_db, font;
+    std::string screenshot, state, script, models_dir, cloud, study_db, font, view;
 };
 
 const char* kUsage =
     "usage: headstart-desktop [--size WxH] [--frames N] [--screenshot OUT.png] [--state OUT.json]\n"
     "                         [--script FILE] [--models-dir DIR] [--cloud URL] [--study-db FILE]\n"
-    "                         [--font FILE.ttf] [--fps N]\n";
+    "                         [--font FILE.ttf] [--fps N] [--view live|watch|race|study]\n";
 
 int usage(const char* why) {
     std::fprintf(stderr, "headstart-desktop: %s\n%s", why, kUsage);
@@ -110,6 +111,12 @@ bool parse(int argc, char** argv, Options* o, std::string* err) {
             o->study_db = v;
         } else if (a == "--font") {
             o->font = v;
+        } else if (a == "--view") {
+            o->view = v;
+            if (o->view != "live" && o->view != "watch" && o->view != "race" && o->view != "study") {
+                *err = std::string("bad --view '") + v + "' (live, watch, race or study)";
+                return false;
+            }
         } else {
             *err = "unknown option " + a;
             return false;
@@ -272,6 +279,7 @@ int main(int argc, char** argv) {
         app.set_speech(std::move(speech));
     }
     if (!opt.cloud.empty()) app.set_control("endpoint", opt.cloud);
+    if (!opt.view.empty()) app.show_view(opt.view);
     if (!app.init_graphics()) std::fprintf(stderr, "headstart-desktop: %s\n", app.error().c_str());
 
     const Uint64 freq = SDL_GetPerformanceFrequency();

@@ -13,7 +13,7 @@
 #   * the silence at the handoff, measured in the played audio, is the app's figure (±5 ms) and <= 300 ms
 # A second turn, forced to rewrite, is heard with "Let me rephrase:" (what is heard cannot be struck
 # through), in the same recording. And with a voice eSpeak NG does not have, or an audio driver that does
-# not exist: the turn completes silently and the state says why.
+# not exist: the turn completes silently and the state says why (this app opened with --view watch).
 #   tests/desktop_speech.sh APP HEADSTART_CLOUD SOURCE_DIR OUT_DIR
 set -euo pipefail
 app=$1; cloud_bin=$2; src=$3; out=$4
@@ -169,7 +169,7 @@ wait spoken 90
 state $out/silent.json
 EOF
 SDL_AUDIODRIVER=no-such-driver \
-  xvfb-run -a -s "-screen 0 1280x800x24" "$app" --size 1280x800 --fps 60 --script "$out/silent.script" \
+  xvfb-run -a -s "-screen 0 1280x800x24" "$app" --size 1280x800 --fps 60 --view watch --script "$out/silent.script" \
   --study-db "$out/study.sqlite" 2>"$out/silent.log" || { cat "$out/silent.log"; fail "the silent script failed"; }
 $PY - "$out" <<'PY' || fail "no-device assertions"
 import json, sys
@@ -181,6 +181,7 @@ def check(cond, what):
 v = json.load(open(f"{sys.argv[1]}/novoice.json"))["speech"]
 check('no voice "xx-no-such-voice"' in v["status"] and not v["active"], f"status: {v['status']}")
 check("no audio device" in s["status"], f"status: {s['status']}")
+check(state["view"] == "watch", "--view watch opened the Watch tab, and asking kept it")
 check(not s["active"] and s["utterances"] == [], "nothing was spoken")
 check(t["finished"] and len([e for e in t["events"] if e["kind"] == "word_shown"]) > 0, "the turn completed, shown")
 PY
