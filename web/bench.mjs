@@ -4,8 +4,9 @@
 // headless Chromium, and their ratio. Target: web within 2.5x of native on the 28M model.
 //   node web/bench.mjs --dist build/wasm/web --native build/native/cli/headstart \
 //        --models build/bench-models/untrained-8m-int8.onnx,... --tokenizer build/native/fixtures/tokenizer.json \
-//        [--threads 1,2] [--runs 3] [--json build/bench/web.json]
-// (web/bench.sh fills in the defaults.) The page is served with COOP/COEP, so 2 threads are real.
+//        [--threads 1,2] [--runs 3] [--kernels auto,fp32] [--json build/bench/web.json]
+// (web/bench.sh fills in the defaults.) --kernels: the native kernel choices timed (native/ort_model.h; the
+// first is the one the ratios are against, the others are printed beside it); the page folds to fp32. The page is served with COOP/COEP, so 2 threads are real.
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -25,6 +26,7 @@ const models = (args.models || ['8m', '16m', '28m'].map((c) => `build/bench-mode
 const tokenizer = path.resolve(args.tokenizer || path.join(root, 'build/bench-models/bench-tokenizer.json'));
 const threads = (args.threads || '1,2').split(',').map(Number);
 const runs = Number(args.runs || 3);
+const kernels = (args.kernels || 'auto').split(',').filter(Boolean);
 const jsonOut = args.json ? path.resolve(args.json) : null;
 const modules = process.env.NODE_PATH?.split(':').find((p) => fs.existsSync(path.join(p, 'puppeteer-core')))
   || path.join(root, '.deps/web/node_modules');
@@ -39,7 +41,8 @@ if (models.some((m) => path.dirname(m) !== modelDir)) { console.error('web/bench
 console.log(`== native ONNX Runtime (${native} bench --teacher-forced, threads ${threads}, runs ${runs})`);
 const nativeJson = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'headstart-bench-')), 'native.json');
 execFileSync(native, ['bench', '--models', models.join(','), '--tokenizer', tokenizer, '--threads', threads.join(','),
-  '--runs', String(runs), '--teacher-forced', '--no-baseline', '--json', nativeJson], { stdio: 'inherit' });
+  '--runs', String(runs), '--kernels', kernels.join(','), '--teacher-forced', '--no-baseline', '--json', nativeJson],
+  { stdio: 'inherit' });
 const nativeReport = JSON.parse(fs.readFileSync(nativeJson, 'utf8'));
 
 // --- web: the page's bench mode in headless Chromium --------------------------------------------
@@ -79,7 +82,9 @@ const rows = [];
 for (const w of webReports)
   for (const r of w.results) {
     const name = path.basename(r.model);
-    const n = nativeReport.results.find((x) => path.basename(x.model) === name && x.threads === r.threads);
+    const natives = kernels.map((k) => nativeReport.results.find((x) => path.basename(x.model) === name &&
+      x.threads === r.threads && (x.kernels_asked ?? 'auto') === k));
+    const n = natives[0];
     if (!n) continue;
     const fig = (rep, key) => rep.kv_cache[key].p50;
     // Read ahead: {typed, paused} x {ttft, four} p50, and the prompt tokens left at Enter.
@@ -89,7 +94,10 @@ for (const w of webReports)
                    left: `${a?.tokens_at_enter_p50} of ${a?.prompt_tokens_p50}` }];
     }));
     rows.push({
-      model: name, threads: r.threads,
+      model: name, threads: r.threads, native_kernels: n.kernels ?? 'fp32',
+      // the other native kernel choices (e.g. fp32 beside the shipped 8-bit kernels): TTFT, 4 words, decode
+      native_others: natives.slice(1).filter(Boolean).map((o) => ({ kernels: o.kernels, ttft: fig(o, 'ttft_ms'),
+        four: fig(o, 'time_to_4_words_ms'), step: fig(o, 'decode_ms_per_token') })),
       native: { ttft: fig(n, 'ttft_ms'), four: fig(n, 'time_to_4_words_ms'), step: fig(n, 'decode_ms_per_token'), load: n.load_ms,
                 ...ahead(n) },
       web: { ttft: fig(r, 'ttft_ms'), four: fig(r, 'time_to_4_words_ms'), step: fig(r, 'decode_ms_per_token'),
@@ -98,13 +106,19 @@ for (const w of webReports)
   }
 const pad = (s, n) => String(s).padEnd(n);
 const f = (x) => x.toFixed(2);
-console.log('\n== native vs web (p50, ms; ratio = web / native)');
+console.log(`\n== native vs web (p50, ms; ratio = web / native [${rows[0]?.native_kernels ?? kernels[0]}])`);
 console.log(`${pad('model', 26)} thr | ${pad('TTFT native / web', 24)} | ${pad('4 words native / web', 24)} | ${pad('decode/token native / web', 28)} | in the worker: prefill / step`);
 for (const r of rows) {
   const cell = (a, b) => pad(`${f(a)} / ${f(b)}  ${(b / a).toFixed(2)}x`, 24);
   console.log(`${pad(r.model, 26)} ${pad(r.threads, 3)} | ${cell(r.native.ttft, r.web.ttft)} | ${cell(r.native.four, r.web.four)} | ` +
     `${pad(`${f(r.native.step)} / ${f(r.web.step)}  ${(r.web.step / r.native.step).toFixed(2)}x`, 28)} | ${f(r.web.prefill)} / ${f(r.web.run)}`);
 }
+for (const r of rows)
+  for (const o of r.native_others) {
+    const cell = (a, b) => pad(`${f(a)} / ${f(b)}  ${(b / a).toFixed(2)}x`, 24);
+    console.log(`${pad(`${r.model} [native ${o.kernels}]`, 26)} ${pad(r.threads, 3)} | ${cell(o.ttft, r.web.ttft)} | ` +
+      `${cell(o.four, r.web.four)} | ${pad(`${f(o.step)} / ${f(r.web.step)}  ${(r.web.step / o.step).toFixed(2)}x`, 28)} |`);
+  }
 const passes = {
   typed: 'typed ahead: the finished words were read while typing (untimed); Enter leaves the last word + ChatML tail',
   paused: 'after a pause: the whole prompt was read (untimed); Enter runs its last token',

@@ -6,18 +6,22 @@
 # prefilled at Enter), typed ahead and after a pause (core/prompt_cache.h) — then the 28M model's
 # MatMuls alone (web/bench_matmul.mjs). Target: web within 2.5x of native on the 28M model. Builds
 # the native and wasm presets first.
-#   web/bench.sh [--runs N] [--threads 1,2] [--wasm-build DIR]     (writes build/bench/web.json)
+#   web/bench.sh [--trained] [--runs N] [--threads 1,2] [--wasm-build DIR]     (writes build/bench/web.json)
 # --wasm-build DIR uses an existing wasm build (DIR/web) instead of building the wasm preset.
+# --trained times the shipped μLMs instead (assets/models/mulm-*-int8.onnx, the trained tokenizer): native
+# both as shipped (kernels.json: fused 8-bit MatMulNBits) and folded to fp32 (what the page runs), so the
+# page is compared with the native path users get and with the same arithmetic (build/bench/web-trained.json).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-runs=3; threads=1,2; wasm=build/wasm; build_wasm=1
+runs=3; threads=1,2; wasm=build/wasm; build_wasm=1; trained=0
 while [ $# -gt 0 ]; do
   case "$1" in
+    --trained) trained=1; shift ;;
     --runs) runs="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
     --wasm-build) wasm="$2"; build_wasm=0; shift 2 ;;
-    *) echo "usage: web/bench.sh [--runs N] [--threads 1,2] [--wasm-build DIR]" >&2; exit 2 ;;
+    *) echo "usage: web/bench.sh [--trained] [--runs N] [--threads 1,2] [--wasm-build DIR]" >&2; exit 2 ;;
   esac
 done
 [ -d .deps/web/node_modules/puppeteer-core ] || { echo "web/bench.sh: run scripts/setup first" >&2; exit 2; }
@@ -25,6 +29,14 @@ export NODE_PATH=/usr/share/nodejs
 cmake --preset native >/dev/null && cmake --build --preset native >/dev/null
 if [ "$build_wasm" = 1 ]; then
   cmake --preset wasm >/dev/null && cmake --build --preset wasm >/dev/null
+fi
+
+if [ "$trained" = 1 ]; then
+  models=(assets/models/mulm-8m-int8.onnx assets/models/mulm-16m-int8.onnx assets/models/mulm-28m-int8.onnx)
+  NODE_PATH="$ROOT/.deps/web/node_modules" node web/bench.mjs --dist "$wasm/web" --native build/native/cli/headstart \
+    --models "$(IFS=,; echo "${models[*]}")" --tokenizer assets/models/tokenizer.json --threads "$threads" --runs "$runs" \
+    --kernels auto,fp32 --json build/bench/web-trained.json
+  exit 0
 fi
 
 # Untrained int8 exports with the fixture's bench tokenizer (made when missing).
