@@ -2,8 +2,8 @@
 // ui::App each frame. Everything else lives in ui/ and core/; this file owns the window, the
 // loop, files (fonts, models, the script, screenshots) and the platform parts the app is given:
 // two NativeTurnDrivers (the race's and the study's "cloud only" side runs on the second), the
-// SQLite study store, and the voice: eSpeak NG into SDL2 audio (sdl_voice.h; SDL_AUDIODRIVER picks
-// the driver, `disk` records what plays to SDL_DISKAUDIOFILE).
+// SQLite study store, and the voice: eSpeak NG on a worker thread (native/background_synth.h) into
+// SDL2 audio (sdl_voice.h; SDL_AUDIODRIVER picks the driver, `disk` records what plays to SDL_DISKAUDIOFILE).
 //
 //   headstart-desktop [--size WxH] [--frames N] [--screenshot OUT.png] [--state OUT.json]
 //                     [--script FILE] [--models-dir DIR] [--cloud URL] [--study-db FILE]
@@ -38,6 +38,7 @@
 #if defined(HEADSTART_HAVE_SQLITE)
 #include "native/sqlite_study_store.h"
 #endif
+#include "native/background_synth.h"
 #if defined(HEADSTART_HAVE_ESPEAK)
 #include "native/espeak_synth.h"
 #endif
@@ -269,11 +270,13 @@ int main(int argc, char** argv) {
         speech.sink = &voice;
         speech.clock_ms = headstart::steady_clock_ms;
 #if defined(HEADSTART_HAVE_ESPEAK)
+        // On a worker thread: a frame never waits for eSpeak (the next utterance is asked for ahead of time).
         speech.make_synthesizer =
             [](const ui::SpeechSettings& s) -> headstart::Result<std::unique_ptr<headstart::Synthesizer>> {
             auto made = headstart::EspeakSynthesizer::create({s.voice, s.words_per_minute});
             if (!made.ok()) return headstart::Error{made.error()};
-            return std::unique_ptr<headstart::Synthesizer>(std::move(made.value()));
+            return std::unique_ptr<headstart::Synthesizer>(
+                std::make_unique<headstart::BackgroundSynthesizer>(std::move(made.value())));
         };
 #endif
         app.set_speech(std::move(speech));
