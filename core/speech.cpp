@@ -30,16 +30,28 @@ Result<std::vector<int16_t>> LiveSpeech::tick(double now_ms) {
     return finish(synth_.speak(*text), now_ms);
 }
 
-std::optional<std::string> LiveSpeech::begin(double now_ms) {
-    if (!error_.empty() || waiting_.empty() || synthesizing()) return std::nullopt;
+size_t LiveSpeech::take(double now_ms) const {
+    if (waiting_.empty()) return 0;
     size_t end = 1;  // every word waiting by now, of the same voice, up to max_words
     while (end < waiting_.size() && waiting_[end].arrived_ms <= now_ms &&
            same_voice(waiting_[end].origin, waiting_.front().origin) &&
            static_cast<int>(end) < std::max(1, options_.max_words))
         ++end;
+    return end;
+}
+
+std::string LiveSpeech::next_text(double now_ms) const {
     std::string text;
+    const size_t end = take(now_ms);
     for (size_t i = 0; i < end; ++i) text += (i ? " " : "") + waiting_[i].word;
-    pending_ = end;
+    return text;
+}
+
+std::optional<std::string> LiveSpeech::begin(double now_ms) {
+    if (!error_.empty() || waiting_.empty() || synthesizing()) return std::nullopt;
+    std::string text = next_text(now_ms);
+    pending_ = take(now_ms);
+    pending_chars_ = text.size();
     begun_ms_ = now_ms;
     return text;
 }
@@ -50,6 +62,7 @@ Result<std::vector<int16_t>> LiveSpeech::finish(const Result<Utterance>& u, doub
     if (end == 0) return Error{"speech: an utterance finished that was not begun"};
     pending_ = 0;
     last_wait_ms_ = std::max(0.0, now_ms - begun_ms_);
+    last_chars_ = pending_chars_;
     const auto fail = [&](std::string why) -> Result<std::vector<int16_t>> {
         error_ = "speech: " + why;
         return Error{error_};

@@ -89,8 +89,9 @@ struct SpeechOptions {
 // With a synthesizer that answers later, the shell asks for the next utterance ahead of time instead:
 // begin() takes the words waiting by then (the same rules) and gives the text to synthesize; finish() gets
 // its audio back, which starts at max(that moment, the end of the last utterance). Begun lookahead_ms()
-// before the voice comes free — max(kMinLookaheadMs, twice the synthesizer's last wait) — its answer is
-// usually back in time, so the voice carries on without a gap.
+// before the voice comes free — max(kMinLookaheadMs, twice the synthesizer's last wait, scaled up to the
+// length of the text it will get: a synthesis takes about as long as its text) — its answer is usually
+// back in time, so the voice carries on without a gap.
 class LiveSpeech {
 public:
     static constexpr double kMinLookaheadMs = 400.0;
@@ -108,8 +109,14 @@ public:
     // samples, which start at max(now_ms, free_at_ms()) on the turn's clock.
     Result<std::vector<int16_t>> finish(const Result<Utterance>& audio, double now_ms);
     bool synthesizing() const { return pending_ > 0; }
+    // The text begin(now_ms) would take ("" when none).
+    std::string next_text(double now_ms) const;
     double last_wait_ms() const { return last_wait_ms_; }  // from begin() to finish(), the last time
-    double lookahead_ms() const { return std::max(kMinLookaheadMs, 2.0 * last_wait_ms_); }
+    // How long before the voice comes free to begin an utterance of `text_chars` characters.
+    double lookahead_ms(size_t text_chars = 0) const {
+        const double longer = last_chars_ > 0 ? std::max(1.0, static_cast<double>(text_chars) / last_chars_) : 1.0;
+        return std::max(kMinLookaheadMs, 2.0 * last_wait_ms_ * longer);
+    }
 
     bool waiting() const { return !waiting_.empty(); }
     double free_at_ms() const { return free_at_; }  // the end of what has been scheduled, on the turn's clock
@@ -122,7 +129,9 @@ private:
     SpeechTrack track_;
     double free_at_ = 0.0;
     std::string error_;
-    size_t pending_ = 0;  // words of waiting_ in the utterance being synthesized
+    size_t take(double now_ms) const;  // how many waiting words the next utterance takes
+    size_t pending_ = 0;               // words of waiting_ in the utterance being synthesized
+    size_t pending_chars_ = 0, last_chars_ = 0;
     double begun_ms_ = 0.0, last_wait_ms_ = 0.0;
 };
 

@@ -221,17 +221,22 @@ TEST_CASE("speech: with a synthesizer that answers later, begun ahead of the voi
     CHECK(a->size() == 550);
     CHECK(live.last_wait_ms() == Approx(120));
     CHECK(live.lookahead_ms() == Approx(LiveSpeech::kMinLookaheadMs));  // 2 x 120 ms is less
+    CHECK(live.lookahead_ms(10) == Approx(LiveSpeech::kMinLookaheadMs));
+    CHECK(live.lookahead_ms(40) == Approx(2 * 120 * 4));  // a text 4x as long as "Sure thing" takes ~4x as long
     CHECK(live.free_at_ms() == Approx(720));
     // the cloud's words are begun while the opener plays (lookahead before its end), with every word
     // that has arrived by then; their audio, back 250 ms later, starts exactly when the opener ends
     for (const auto& w : arrivals("is.", 400, Origin::Cloud)) live.push(w);
-    REQUIRE(live.free_at_ms() - 420 < live.lookahead_ms());
+    CHECK(live.next_text(420) == "here it is.");
+    CHECK(live.next_text(350) == "here it");  // "is." had not arrived by then
+    REQUIRE(live.free_at_ms() - 420 < live.lookahead_ms(live.next_text(420).size()));
     const auto cloud = live.begin(420);
     REQUIRE(cloud.has_value());
     CHECK(*cloud == "here it is.");
     REQUIRE(live.finish(voice.speak(*cloud), 670).ok());
     CHECK(live.last_wait_ms() == Approx(250));
     CHECK(live.lookahead_ms() == Approx(500));  // twice the last wait, now that it is longer
+    CHECK(live.next_text(1000) == "");
     const SpeechTrack t = live.track();
     REQUIRE(t.words.size() == 5);
     CHECK(t.words[0].start_ms == Approx(170));

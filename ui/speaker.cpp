@@ -128,6 +128,7 @@ void Speaker::update(const std::vector<headstart::WordArrival>& arrived, bool tu
     const double left_ms = samples_ms(queued_samples_ - std::min(ph.taken, queued_samples_), sample_rate_);
     if (left_ms >= kLookaheadMs) return;  // the voice is busy for a while yet
     const int calls = recorder_->calls;
+    asked_ms_ = turn_now_ms();
     auto r = live_->tick(std::max(turn_now_ms(), live_->free_at_ms()));
     if (!r.ok()) return fail(r.error());
     if (recorder_->calls == calls) return;
@@ -145,10 +146,12 @@ void Speaker::update_later() {
     if (!live_->waiting()) return;
     const Playhead ph = platform_.sink->playhead();
     const double left_ms = samples_ms(queued_samples_ - std::min(ph.taken, queued_samples_), sample_rate_);
-    if (left_ms >= live_->lookahead_ms()) return;  // asked now, its audio would be back well before it is due
+    // asked now, its audio would be back well before it is due
+    if (left_ms >= live_->lookahead_ms(live_->next_text(turn_now_ms()).size())) return;
     auto text = live_->begin(turn_now_ms());
     if (!text) return;
     recorder_->text = *text;
+    asked_ms_ = turn_now_ms();
     synth_->send(++request_id_, *text);
 }
 
@@ -162,6 +165,7 @@ void Speaker::queue_utterance(const std::string& text, const headstart::Utteranc
     s.audio = samples;
     s.samples = s.audio.size();
     s.queued_at = queued_samples_;
+    s.asked_ms = asked_ms_;
     s.queued_ms = turn_now_ms();
     const double limit = kSilenceThreshold * 32768.0;
     const auto loud = std::find_if(s.audio.begin(), s.audio.end(),
@@ -245,6 +249,9 @@ bool Speaker::done() const {
     if (utterances_.empty()) return true;
     const SpokenUtterance& last = utterances_.back();
     if (!last.started_ms) return false;
+    // The device has taken every sample (its clock can run behind the system's: a clock alone could say
+    // "done" while the end still waits in the queue, and the next turn would cut it off).
+    if (platform_.sink->playhead().taken < queued_samples_) return false;
     return turn_now_ms() >= *last.started_ms + samples_ms(last.samples, sample_rate_);
 }
 
@@ -261,6 +268,7 @@ nlohmann::json Speaker::state() const {
         utterances.push_back({{"text", u.text},
                               {"origin", headstart::to_string(u.origin)},
                               {"samples", u.samples},
+                              {"asked_ms", u.asked_ms},
                               {"queued_ms", u.queued_ms},
                               {"started_ms", u.started_ms ? json(*u.started_ms) : json(nullptr)},
                               {"device_at", u.device_at ? json(*u.device_at) : json(nullptr)},

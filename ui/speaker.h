@@ -24,8 +24,8 @@
 //     error: the turn runs on silently and status() says why. A device that holds the sound back (the
 //     page before the user's first click) is the status meanwhile; the words wait and play once it lets go.
 //   * A synthesizer that answers later (the page's, in a Worker): the next utterance is begun
-//     LiveSpeech::lookahead_ms() before the voice comes free (max(400 ms, twice the last wait)) and queued
-//     when its audio comes back.
+//     LiveSpeech::lookahead_ms() before the voice comes free (max(400 ms, twice the last wait, scaled to
+//     the text's length)) and queued when its audio comes back.
 #pragma once
 
 #include <cstdint>
@@ -98,6 +98,7 @@ struct SpokenUtterance {
     std::vector<int16_t> audio;          // what was queued
     size_t samples = 0;
     size_t queued_at = 0;                // position in the sink's stream
+    double asked_ms = 0;                 // when the synthesizer was given its text (turn's clock)
     double queued_ms = 0;                // on the turn's clock
     std::optional<double> started_ms;    // when the device played its first sample (turn's clock)
     std::optional<uint64_t> device_at;   // that sample's place in everything the device has output
@@ -172,6 +173,7 @@ private:
     };
     std::optional<Anchor> anchor_;   // the turn's first sound: where the device played it, and when
     int request_id_ = 0;             // the last text sent to a synthesizer that answers later
+    double asked_ms_ = 0;            // when it was sent
     bool active_ = false, turn_over_ = false, failed_ = false;
     std::string status_;
 };
