@@ -261,6 +261,25 @@ TEST_CASE("speaker: the gaps are the device's, even when its clock runs slower t
     CHECK(h.handoff_silence_ms < 2003 - 530);  // fewer samples went out than the system clock counted
 }
 
+TEST_CASE("speaker: done waits for the device to take every sample, even when its clock runs slow", "[speaker]") {
+    Rig r;
+    r.pull_every_ms = 25;  // 20 samples every 25 ms: the device's clock runs behind the system's
+    r.speaker->begin_turn(on());
+    r.speaker->set_turn_clock(0);
+    const auto words = arrivals("one two three four five", 0, Origin::Device);  // 1,050 ms of audio
+    r.run(words, 100);
+    REQUIRE(r.speaker->utterances().size() == 1);
+    const auto& u = r.speaker->utterances()[0];
+    REQUIRE(u.started_ms);
+    const double end = *u.started_ms + static_cast<double>(u.samples);  // by the device's clock, at 1 sample a ms
+    r.run(words, end + 1);
+    CHECK(r.device.taken < r.device.stream.size());  // by the system's clock it should be over, but it is not
+    CHECK_FALSE(r.speaker->done());
+    r.run(words, end + 600);
+    CHECK(r.device.taken == r.device.stream.size());
+    CHECK(r.speaker->done());
+}
+
 TEST_CASE("speaker: a word starts when the device plays it: its latency counts, the scheduling does not",
           "[speaker]") {
     Rig r;
