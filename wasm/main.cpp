@@ -3,8 +3,9 @@
 // this file gives the app its platform parts, as desktop/main.cpp does natively:
 //   two WebTurnDrivers (wasm/web_driver.h: onnxruntime-web in a worker + fetch streaming; the
 //   second runs the race's and the study's "cloud only" side), the localStorage study store, the
-//   fonts, and the cloud: the page's own server, or the page's ?cloud=URL (&model=ID #key=KEY for
-//   an OpenAI-compatible API).
+//   fonts, the voice (wasm/web_voice.h: eSpeak NG in WebAssembly in a Worker, played through Web
+//   Audio; ?speech=1 turns "speak aloud" on), and the cloud: the page's own server, or the page's
+//   ?cloud=URL (&model=ID #key=KEY for an OpenAI-compatible API).
 //
 // The page (web/index.html) passes its settings in Module.headstartConfig: the μLMs of
 // models/models.json, the cloud, onnxruntime-web threads, or a benchmark to run instead of the
@@ -37,6 +38,7 @@
 #include "wasm/web_bridge.h"
 #include "wasm/web_driver.h"
 #include "wasm/web_study_store.h"
+#include "wasm/web_voice.h"
 
 namespace {
 
@@ -222,6 +224,13 @@ int main() {
     else store = std::make_unique<headstart::MemoryStudyStore>();
     app.set_study_store(store.get());
     point_at_cloud(app, config);
+    // The voice: eSpeak NG in a Worker, played through Web Audio (opened at the first spoken turn).
+    static headstart::WebAudioSink audio;
+    app.set_speech(headstart::web_speech_platform(audio));
+    if (config.is_object() && config.value("speech", false)) {  // ?speech=1
+        app.set_control("speak", "on");
+        headstart::preload_web_voice();
+    }
     if (!app.init_graphics()) std::fprintf(stderr, "headstart-web: %s\n", app.error().c_str());
     g_shell.window = window;
     g_shell.app = &app;
