@@ -269,6 +269,7 @@ int main(int argc, char** argv) {
         ui::SpeechPlatform speech;
         speech.sink = &voice;
         speech.clock_ms = headstart::steady_clock_ms;
+        speech.min_lookahead_ms = 1000;  // eSpeak shares the cores with the μLM (and, here, a training run)
 #if defined(HEADSTART_HAVE_ESPEAK)
         // On a worker thread: a frame never waits for eSpeak (the next utterance is asked for ahead of time).
         speech.make_synthesizer =

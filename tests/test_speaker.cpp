@@ -113,8 +113,9 @@ struct Rig {
     FakeDevice device;
     std::string refuse_voice;
     std::unique_ptr<ui::Speaker> speaker;
-    explicit Rig(double answers_after_ms = -1) {
+    explicit Rig(double answers_after_ms = -1, double min_lookahead_ms = 0) {
         ui::SpeechPlatform p;
+        p.min_lookahead_ms = min_lookahead_ms;
         p.sink = &device;
         p.clock_ms = [this] { return clock; };
         p.make_synthesizer = [this, answers_after_ms](const ui::SpeechSettings&) -> Result<std::unique_ptr<Synthesizer>> {
@@ -449,4 +450,22 @@ TEST_CASE("speaker: a device that holds the sound back (the page before the firs
     CHECK(*r.speaker->utterances()[0].started_ms >= 1000);
     CHECK(r.speaker->heard().words.size() == 3);
     CHECK(r.speaker->done());
+}
+
+TEST_CASE("speaker: a platform can ask for the next utterance further ahead (the desktop: a second)", "[speaker]") {
+    for (double answers_after : {-1.0, 100.0}) {  // at once, and on a worker
+        CAPTURE(answers_after);
+        Rig r(answers_after, 1000);
+        r.speaker->begin_turn(on());
+        r.speaker->set_turn_clock(0);
+        // "Sure thing here we are" = 18 chars: 900 ms of sound + 100 ms tail; the cloud's words at 300
+        r.run(arrivals("Sure thing here we are", 50, Origin::Device) + arrivals("next words", 300, Origin::Cloud), 4000);
+        const auto& u = r.speaker->utterances();
+        REQUIRE(u.size() == 2);
+        REQUIRE(u[0].started_ms);
+        const double opener_end = *u[0].started_ms + static_cast<double>(u[0].samples);
+        CHECK(u[1].asked_ms <= opener_end - 700);  // asked about a second ahead, not 400 ms
+        CHECK(*u[1].started_ms == Approx(opener_end));  // and still queued behind it, without a gap
+        CHECK(r.speaker->heard().handoff_silence_ms == Approx(100));
+    }
 }

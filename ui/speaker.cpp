@@ -126,7 +126,7 @@ void Speaker::update(const std::vector<headstart::WordArrival>& arrived, bool tu
     if (!live_->waiting()) return;
     const Playhead ph = platform_.sink->playhead();
     const double left_ms = samples_ms(queued_samples_ - std::min(ph.taken, queued_samples_), sample_rate_);
-    if (left_ms >= kLookaheadMs) return;  // the voice is busy for a while yet
+    if (left_ms >= std::max(kLookaheadMs, platform_.min_lookahead_ms)) return;  // the voice is busy for a while yet
     const int calls = recorder_->calls;
     asked_ms_ = turn_now_ms();
     auto r = live_->tick(std::max(turn_now_ms(), live_->free_at_ms()));
@@ -147,7 +147,8 @@ void Speaker::update_later() {
     const Playhead ph = platform_.sink->playhead();
     const double left_ms = samples_ms(queued_samples_ - std::min(ph.taken, queued_samples_), sample_rate_);
     // asked now, its audio would be back well before it is due
-    if (left_ms >= live_->lookahead_ms(live_->next_text(turn_now_ms()).size())) return;
+    if (left_ms >= std::max(platform_.min_lookahead_ms, live_->lookahead_ms(live_->next_text(turn_now_ms()).size())))
+        return;
     auto text = live_->begin(turn_now_ms());
     if (!text) return;
     recorder_->text = *text;

@@ -88,6 +88,10 @@ struct SpeechPlatform {
     SynthesizerFactory make_synthesizer;  // empty: this platform cannot speak
     AudioSink* sink = nullptr;            // not owned
     std::function<double()> clock_ms;     // steady, in ms
+    // Ask for the next utterance at least this long before the voice comes free (0: the speaker's own
+    // rule). The desktop, whose eSpeak shares two busy cores with the μLM, asks a second ahead: there a
+    // synthesis that usually takes 50 ms has taken 0.5 s.
+    double min_lookahead_ms = 0;
 };
 
 // One utterance as queued and as heard.
