@@ -32,8 +32,12 @@ Result<std::vector<int16_t>> LiveSpeech::tick(double now_ms) {
 
 size_t LiveSpeech::take(double now_ms) const {
     if (waiting_.empty()) return 0;
-    size_t end = 1;  // every word waiting by now, of the same voice, up to max_words
-    while (end < waiting_.size() && waiting_[end].arrived_ms <= now_ms &&
+    // Every word waiting by now, of the same voice, up to max_words; and always the whole of the first word's
+    // arrival (the opener comes at once): a shell whose clock reads a little behind the turn's (the page's
+    // voice set its clock from a snapshot a frame old) must not cut "Quantum" from "computing is a type".
+    const double by = std::max(now_ms, waiting_.front().arrived_ms);
+    size_t end = 1;
+    while (end < waiting_.size() && waiting_[end].arrived_ms <= by &&
            same_voice(waiting_[end].origin, waiting_.front().origin) &&
            static_cast<int>(end) < std::max(1, options_.max_words))
         ++end;

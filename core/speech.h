@@ -16,6 +16,9 @@
 //   * An utterance starts at max(the next word's arrival, the end of the previous utterance). It takes
 //     every word that has arrived by then, up to max_words, and never mixes the μLM's words with the
 //     cloud's (the handoff is an utterance boundary, as it is in a live voice that cannot wait).
+//   * The words that arrived together with its first word are always in it (up to max_words), whatever the
+//     clock it is asked at: the opener, which reaches the presenter at once, is one utterance even when the
+//     shell's clock reads a little behind the turn's.
 //   * A word is heard from the start the synthesizer gave it to the start of the next word of the same
 //     utterance (the last one: to the utterance's end). Silence fills the time between utterances.
 //   * A synthesizer error ends it with that error; nothing is half written.

@@ -225,6 +225,29 @@ TEST_CASE("speaker: the opener is heard as soon as it exists, the cloud's words 
     CHECK(j["status"] == "");
 }
 
+TEST_CASE("speaker: the opener is one utterance even when the speaker's clock reads behind the turn's", "[speaker]") {
+    // The page's app set the voice's clock from a snapshot published at the turn's 0 and read 40 ms later
+    // (its elapsed_ms was the publish's), so the speaker's clock ran 40 ms behind the turn's: the opener,
+    // which arrived at 50 on the turn's clock, reached it at 64 = 24 on its own. It was spoken as "Quantum",
+    // then "computing is a type" after it: a stutter inside the opener.
+    for (double answers_after : {-1.0, 40.0}) {  // at once (the desktop's path), and later (the page's)
+        CAPTURE(answers_after);
+        Rig r(answers_after);
+        r.speaker->begin_turn(on());
+        r.clock = 40;
+        r.speaker->set_turn_clock(0);
+        r.clock = 41;
+        r.run(
+            arrivals("Quantum computing is a type", 50, Origin::Device) + arrivals("of computer.", 400, Origin::Cloud),
+            5000);
+        CHECK(r.voice.spoken == std::vector<std::string>{"Quantum computing is a type", "of computer."});
+        REQUIRE(r.speaker->utterances().size() == 2);
+        CHECK(r.speaker->utterances()[0].text == "Quantum computing is a type");
+        CHECK(r.speaker->heard().words.size() == 7);
+        CHECK(r.speaker->done());
+    }
+}
+
 TEST_CASE("speaker: a late cloud leaves the silence the device really played", "[speaker]") {
     Rig r;
     r.speaker->begin_turn(on());

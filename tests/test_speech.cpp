@@ -246,6 +246,36 @@ TEST_CASE("speech: with a synthesizer that answers later, begun ahead of the voi
     CHECK_FALSE(live.synthesizing());
 }
 
+TEST_CASE("speech: the words of one arrival are one utterance, even asked at a clock a little behind it", "[speech]") {
+    // The opener reaches the presenter at once (Turn::handoff); a shell whose clock reads 26 ms behind the
+    // turn's (the page's, set from a snapshot a frame old) asks for it "before" it arrived. It must still be
+    // one utterance, not "Quantum" and then, after a pause, "computing is a type".
+    FakeVoice voice;
+    LiveSpeech later(voice);
+    for (const auto& w : arrivals("Quantum computing is a type", 50, Origin::Device)) later.push(w);
+    CHECK(later.next_text(24) == "Quantum computing is a type");
+    const auto text = later.begin(24);
+    REQUIRE(text.has_value());
+    CHECK(*text == "Quantum computing is a type");
+    REQUIRE(later.finish(voice.speak(*text), 90).ok());
+    CHECK_FALSE(later.waiting());
+    // the synchronous path too
+    FakeVoice v;
+    LiveSpeech live(v);
+    for (const auto& w : arrivals("Quantum computing is a type", 50, Origin::Device)) live.push(w);
+    REQUIRE(live.tick(24).ok());
+    CHECK(v.spoken == std::vector<std::string>{"Quantum computing is a type"});
+    CHECK_FALSE(live.waiting());
+    // a later arrival is still not taken before its time, and the voices still do not mix
+    FakeVoice w2;
+    LiveSpeech split(w2);
+    for (const auto& w :
+         arrivals("a b", 100, Origin::Device) + arrivals("c", 200, Origin::Device) + arrivals("d", 100, Origin::Cloud))
+        split.push(w);
+    CHECK(split.next_text(50) == "a b");
+    CHECK(split.next_text(200) == "a b c");
+}
+
 TEST_CASE("speech: an answer that comes back after the voice is free leaves the silence of the wait", "[speech]") {
     FakeVoice voice;
     LiveSpeech live(voice);

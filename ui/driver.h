@@ -38,7 +38,7 @@ struct TurnSnapshot {
     bool running = false;
     std::string error;       // the turn could not run at all (e.g. model failed to load)
     std::string status;      // one line: "loading model…", "μLM writing", "waiting for cloud", ...
-    double elapsed_ms = 0;   // since the turn started (the timeline's clock)
+    double elapsed_ms = 0;   // since the turn started (the timeline's clock), read when snapshot() is called
     long generation = 0;     // increments on every change (cheap change detection)
     int preread_tokens = 0;  // prompt tokens of the question being typed already in the μLM's KV cache
 };

@@ -186,6 +186,12 @@ void WebTurnDriver::poll() {
     if (dirty_) publish(status_of(), true);
 }
 
+ui::TurnSnapshot WebTurnDriver::snapshot() const {
+    ui::TurnSnapshot s = snapshot_;
+    if (turn_ && s.running) s.elapsed_ms = now_ms();  // else the elapsed time when it ended
+    return s;
+}
+
 void WebTurnDriver::finish(const std::string& status, const std::string& error) { publish(status, false, error); }
 
 void WebTurnDriver::publish(const std::string& status, bool running, const std::string& error) {

@@ -33,7 +33,9 @@ public:
     void start(const ui::TurnRequest& request) override;
     void cancel() override;
     bool preread(const ui::TurnRequest& request) override;
-    ui::TurnSnapshot snapshot() const override { return snapshot_; }
+    // The last published turn, with elapsed_ms read now (as natively): the app sets the voice's clock from it,
+    // and a snapshot's publish can be a frame or more old (the voice's clock ran that far behind the turn's).
+    ui::TurnSnapshot snapshot() const override;
     void poll() override;
 
     // The μLM is writing the opener (a run in the worker or the next one about to be sent).

@@ -138,6 +138,14 @@ async function load(page, url) {
   throw new Error(`the page did not get ready: ${url}`);
 }
 const shownWords = (t) => (t?.events || []).filter((e) => e.kind === 'word_shown').map((e) => e.text);
+// The opener is one utterance: every μLM word shown, in the first utterance, nothing else in it (the voice's
+// clock once ran a frame behind the turn's, and "Quantum" was heard alone, then "computing is a type").
+const openerWhole = (st) => {
+  const opener = (st.turn?.events || []).filter((e) => e.kind === 'word_shown' && e.origin === 'device').map((e) => e.text);
+  const first = st.speech?.utterances?.[0];
+  return { ok: opener.length > 0 && first?.origin === 'device' && JSON.stringify(first.text.split(/\s+/)) === JSON.stringify(opener),
+           what: `the opener "${opener.join(' ')}" is one utterance (the first: "${first?.text}")` };
+};
 
 const cloud = await startCloudProcess(cloudBin, ['--host', '127.0.0.1', '--port', '0', '--continuator', 'reference',
   '--references', path.join(source, 'assets/reference/answers.jsonl.gz'),
@@ -194,6 +202,7 @@ try {
     `after one click it plays: ${afterClick.speech.words.length} words heard, status "${afterClick.speech.status}"`);
   check(afterClick.speech.utterances[0].started_ms >= clickedAt + 2000,
     `the opener was heard only after the click (queued at ${clickedAt.toFixed(0)} ms, heard from ${afterClick.speech.utterances[0].started_ms?.toFixed(0)} ms)`);
+  { const o = openerWhole(afterClick); check(o.ok, o.what); }
 
   // --- 2. a whole lte turn, read back from the rendered audio ---------------------------------------------
   const question = 'How can I improve my time management skills?';
@@ -211,6 +220,7 @@ try {
   const s = st.speech, t = st.turn;
   check(spoken && s.status === '' && s.active && s.done, `spoken without error (status "${s.status}")`);
   check(!st.turn_error && t.finished && !t.cloud_failed, 'the turn completed');
+  { const o = openerWhole(st); check(o.ok, o.what); }
   const shown = shownWords(t), heard = s.words.map((w) => w.word);
   check(JSON.stringify(heard) === JSON.stringify(shown), `the ${heard.length} words heard are the ${shown.length} words shown`);
   const rec = await recorded(page);
