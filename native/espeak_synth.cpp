@@ -83,31 +83,11 @@ Result<Utterance> EspeakSynthesizer::speak(const std::string& text) {
         collecting = nullptr;
         if (err != EE_OK) return Error{"eSpeak NG could not speak the text (error " + std::to_string(err) + ")"};
     }
-    // each word: the word event at its first character. eSpeak reads some pairs as one ("There are"):
-    // a word without its own event, or a punctuation-only chunk ("—"), shares the time up to the next
-    // timed word (or the end) with the word before it, in proportion to their characters.
-    std::vector<double> at(starts.size(), -1.0);
-    size_t e = 0;
-    for (size_t w = 0; w < starts.size(); ++w) {
-        const int end = w + 1 < starts.size() ? starts[w + 1] : 1 << 30;
-        while (e < c.words.size() && c.words[e].first - 1 < starts[w]) ++e;
-        if (e < c.words.size() && c.words[e].first - 1 < end) at[w] = c.words[e++].second;
-    }
-    const double total_ms = 1000.0 * u.samples.size() / rate_;
-    if (at[0] < 0) at[0] = 0.0;
-    for (size_t w = 1; w < starts.size();) {
-        if (at[w] >= 0) {
-            ++w;
-            continue;
-        }
-        size_t k = w;  // at[w - 1] is known; w..k-1 are not
-        while (k < starts.size() && at[k] < 0) ++k;
-        const double from = at[w - 1], to = k < starts.size() ? at[k] : total_ms;
-        const int c0 = starts[w - 1], c1 = k < starts.size() ? starts[k] : static_cast<int>(text.size());
-        for (size_t j = w; j < k; ++j) at[j] = from + (to - from) * (starts[j] - c0) / std::max(1, c1 - c0);
-        w = k;
-    }
-    u.word_start_ms = at;
+    // each word: the word event at its first character (core/speech.h word_starts_from_marks(), the rule the
+    // page's eSpeak NG shares): a word eSpeak read as one with the next ("There are") or a punctuation-only
+    // chunk shares the time up to the next timed word with the word before it, by characters.
+    const std::vector<std::pair<int, double>> marks(c.words.begin(), c.words.end());
+    u.word_start_ms = word_starts_from_marks(text, marks, 1000.0 * u.samples.size() / rate_);
     return u;
 }
 
