@@ -8,6 +8,7 @@
 #include "ui/controls.h"
 #include "ui/script.h"
 #include "ui/speaker.h"
+#include "tests/speech_words.h"
 
 using namespace headstart;
 
@@ -153,18 +154,7 @@ struct Rig {
     }
 };
 
-std::vector<WordArrival> arrivals(const std::string& text, double at, Origin origin) {
-    std::vector<WordArrival> out;
-    std::istringstream words(text);
-    std::string w;
-    while (words >> w) out.push_back({w, at, origin});
-    return out;
-}
-
-std::vector<WordArrival> operator+(std::vector<WordArrival> a, const std::vector<WordArrival>& b) {
-    a.insert(a.end(), b.begin(), b.end());
-    return a;
-}
+using namespace speech_words;  // arrivals(), +
 
 ui::SpeechSettings on() {
     ui::SpeechSettings s;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/speech.h"
+#include "tests/speech_words.h"
 
 using namespace headstart;
 
@@ -35,18 +36,7 @@ struct FakeVoice final : Synthesizer {
     }
 };
 
-std::vector<WordArrival> arrivals(const std::string& text, double at, Origin origin) {
-    std::vector<WordArrival> out;
-    std::istringstream words(text);
-    std::string w;
-    while (words >> w) out.push_back({w, at, origin});
-    return out;
-}
-
-std::vector<WordArrival> operator+(std::vector<WordArrival> a, const std::vector<WordArrival>& b) {
-    a.insert(a.end(), b.begin(), b.end());
-    return a;
-}
+using namespace speech_words;  // arrivals(), +
 
 }  // namespace
 
