@@ -31,21 +31,6 @@ int on_audio(short* wav, int n, espeak_EVENT* events) {
     return 0;  // continue
 }
 
-// Character (code point) offset where each whitespace-separated word of `text` starts.
-std::vector<int> word_starts(const std::string& text) {
-    std::vector<int> starts;
-    int chars = 0;
-    bool in_word = false;
-    for (unsigned char c : text) {
-        if ((c & 0xC0) == 0x80) continue;  // a UTF-8 continuation byte: same character
-        const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
-        if (!space && !in_word) starts.push_back(chars);
-        in_word = !space;
-        ++chars;
-    }
-    return starts;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<EspeakSynthesizer>> EspeakSynthesizer::create(const EspeakOptions& options) {
@@ -67,9 +52,7 @@ Result<std::unique_ptr<EspeakSynthesizer>> EspeakSynthesizer::create(const Espea
 Result<Utterance> EspeakSynthesizer::speak(const std::string& text) {
     Utterance u;
     u.sample_rate = rate_;
-    const std::vector<int> starts = word_starts(text);
-    u.word_start_ms.assign(starts.size(), 0.0);
-    if (starts.empty()) return u;
+    if (text.find_first_not_of(" \t\n\r") == std::string::npos) return u;  // no word: no audio
     Collect c{&u.samples, {}};
     {
         std::lock_guard<std::mutex> lock(espeak_lock());
