@@ -4,6 +4,7 @@
 #include <onnxruntime_cxx_api.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -12,9 +13,17 @@
 namespace headstart {
 namespace {
 
-// ORT wants one environment per process; it outlives every session.
+// ORT wants one environment per process; it outlives every session. ONNX Runtime 1.29's Linux build starts a
+// telemetry client (Microsoft's 1DS SDK: it reads /etc/machine-id and tries to upload) unless
+// ORT_DISABLE_TELEMETRY is set: a device μLM sends nothing anywhere, and under qemu-aarch64 that client spun
+// forever inside the first session's creation (the arm64 tests hung 30 min). Set before the first Env.
 Ort::Env& ort_env() {
-    static Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "headstart");
+    static Ort::Env env = [] {
+        setenv("ORT_DISABLE_TELEMETRY", "1", /*overwrite=*/1);
+        Ort::Env e(ORT_LOGGING_LEVEL_ERROR, "headstart");
+        e.DisableTelemetryEvents();
+        return e;
+    }();
     return env;
 }
 
