@@ -29,14 +29,7 @@ struct FakeVoice final : Synthesizer {
         if (fail_after >= 0 && static_cast<int>(spoken.size()) >= fail_after) return Error{"the voice broke"};
         spoken.push_back(text);
         if (clock) *clock += synth_ms;
-        std::istringstream words(text);
-        std::string w;
-        while (words >> w) {
-            u.word_start_ms.push_back(static_cast<double>(u.samples.size()));
-            u.samples.insert(u.samples.end(), 50 * w.size(), 10000);
-        }
-        u.samples.insert(u.samples.end(), 100, 0);
-        return u;
+        return speech_words::fake_utterance(text, kRate);
     }
 };
 

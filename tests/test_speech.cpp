@@ -22,15 +22,7 @@ struct FakeVoice final : Synthesizer {
     Result<Utterance> speak(const std::string& text) override {
         if (fail) return Error{"no voice"};
         spoken.push_back(text);
-        Utterance u;
-        u.sample_rate = kRate;
-        std::istringstream words(text);
-        std::string w;
-        while (words >> w) {
-            u.word_start_ms.push_back(static_cast<double>(u.samples.size()));
-            u.samples.insert(u.samples.end(), 50 * w.size(), 10000);
-        }
-        u.samples.insert(u.samples.end(), 100, 0);
+        Utterance u = speech_words::fake_utterance(text, kRate);
         if (miscount) u.word_start_ms.pop_back();
         return u;
     }
