@@ -60,6 +60,14 @@ std::optional<std::string> LiveSpeech::begin(double now_ms) {
     return text;
 }
 
+std::vector<WordArrival> LiveSpeech::take_next(double now_ms) {
+    if (!error_.empty() || synthesizing()) return {};
+    const auto end = waiting_.begin() + static_cast<std::ptrdiff_t>(take(now_ms));
+    std::vector<WordArrival> out(waiting_.begin(), end);
+    waiting_.erase(waiting_.begin(), end);
+    return out;
+}
+
 Result<std::vector<int16_t>> LiveSpeech::finish(const Result<Utterance>& u, double now_ms) {
     if (!error_.empty()) return Error{error_};
     const size_t end = pending_;

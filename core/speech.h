@@ -121,6 +121,11 @@ public:
         return std::max(kMinLookaheadMs, 2.0 * last_wait_ms_ * longer);
     }
 
+    // A voice that plays and times the text itself (the page's Web Speech API, ui/speaker.h's
+    // SelfPlayingVoice): the next utterance's words, taken off the waiting ones by the same rules (nothing
+    // when none waits, one is being synthesized, or the speech has ended); nothing is scheduled or tracked.
+    std::vector<WordArrival> take_next(double now_ms);
+
     bool waiting() const { return !waiting_.empty(); }
     double free_at_ms() const { return free_at_; }  // the end of what has been scheduled, on the turn's clock
     SpeechTrack track() const;                      // everything scheduled so far, the silence at the handoff included

@@ -214,8 +214,9 @@ std::string Controls::set(const std::string& key, const std::string& v) {
     }
     if (key == "speak") return parse_bool(v, &speak) ? "" : "speak: on or off";
     if (key == "voice") {
-        if (v.empty() || v.size() >= sizeof voice || v.find_first_of(" \t") != std::string::npos)
-            return "voice: an eSpeak NG voice name (espeak-ng --voices), e.g. en-us";
+        if (v.empty() || v.size() >= sizeof voice || v.find_first_of(" \t") != std::string::npos || v == "browser:")
+            return "voice: an eSpeak NG voice name (espeak-ng --voices), e.g. en-us; in the page also browser or "
+                   "browser:LANG (its Web Speech voices), e.g. browser:en-GB";
         return copy(voice, sizeof voice, v), "";
     }
     if (key == "speech_wpm" || key == "voice_wpm")

@@ -44,7 +44,7 @@ struct Controls {
     // Speak aloud (ui/speaker.h): the answer is heard, so its corrections take their spoken form
     // (speech presentation) and the opener is sized for the voice's rate.
     bool speak = false;
-    char voice[64] = "en-us";  // an eSpeak NG voice (espeak-ng --voices)
+    char voice[64] = "en-us";  // an eSpeak NG voice (espeak-ng --voices); the page: also browser[:LANG]
     int speech_wpm = 165;      // 80..450
     bool openai = false;  // endpoint kind: any OpenAI-compatible URL instead of headstart-cloud
     char local_url[256] = "http://127.0.0.1:8088";

@@ -2,6 +2,7 @@
 #include "ui/speaker.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 namespace ui {
@@ -15,7 +16,31 @@ constexpr size_t kFingerprint = 32;
 
 double samples_ms(size_t n, int rate) { return rate > 0 ? 1000.0 * static_cast<double>(n) / rate : 0.0; }
 
+// A self-playing voice's next utterance is queued once the one playing has reached this share of its text.
+constexpr double kQueueAheadShare = 0.6;
+
+// LiveSpeech's grouping without its synthesis (the self-playing path takes words with take_next() only).
+struct NoSynthesizer final : headstart::Synthesizer {
+    headstart::Result<headstart::Utterance> speak(const std::string&) override {
+        return headstart::Error{"speech: a self-playing voice has no samples"};
+    }
+};
+
+// Each whitespace-separated word's first byte.
+std::vector<size_t> word_starts(const std::string& text) {
+    std::vector<size_t> out;
+    for (size_t i = 0; i < text.size(); ++i)
+        if (!std::isspace(static_cast<unsigned char>(text[i])) &&
+            (i == 0 || std::isspace(static_cast<unsigned char>(text[i - 1]))))
+            out.push_back(i);
+    return out;
+}
+
 }  // namespace
+
+bool plays_itself(const std::string& voice_name) {
+    return voice_name == "browser" || voice_name.rfind("browser:", 0) == 0;
+}
 
 // LiveSpeech calls the synthesizer itself; this keeps what it said last, so the Speaker knows each
 // utterance's text and word timings (LiveSpeech hands back only its samples).
@@ -42,6 +67,8 @@ Speaker::~Speaker() = default;
 
 void Speaker::stop() {
     if (platform_.sink && platform_.sink->is_open()) platform_.sink->clear();
+    if (playing_) playing_->cancel();
+    playing_ = nullptr;
     live_.reset();
     recorder_.reset();
     pushed_.clear();
@@ -61,6 +88,7 @@ void Speaker::begin_turn(const SpeechSettings& settings) {
     settings_ = settings;
     status_.clear();
     if (!settings.on) return;
+    if (plays_itself(settings.voice)) return begin_self_playing(settings);
     if (!can_speak()) {
         status_ = "speech: this build has no voice";
         return;
@@ -98,6 +126,34 @@ void Speaker::begin_turn(const SpeechSettings& settings) {
     active_ = true;
 }
 
+void Speaker::begin_self_playing(const SpeechSettings& settings) {
+    if (!platform_.make_self_playing || !platform_.clock_ms) {
+        status_ = "speech off: \"" + settings.voice +
+                  "\" is the page's Web Speech voice; here, use an eSpeak NG voice such as en-us";
+        return;
+    }
+    SpeechSettings voice = settings;
+    voice.on = true;
+    if (!self_voice_ || !(self_settings_ == voice)) {
+        self_voice_.reset();
+        auto made = platform_.make_self_playing(voice);
+        if (!made.ok()) {
+            status_ = "speech off: " + made.error();
+            return;
+        }
+        self_voice_ = std::move(made.value());
+        self_settings_ = voice;
+    }
+    self_voice_->cancel();  // whatever the last turn left
+    self_voice_->drain();
+    static NoSynthesizer no_synthesizer;
+    live_ = std::make_unique<headstart::LiveSpeech>(no_synthesizer);
+    heard_.sample_rate = 0;
+    sample_rate_ = 0;
+    playing_ = self_voice_.get();
+    active_ = true;
+}
+
 void Speaker::set_turn_clock(double turn_now_ms) {
     if (platform_.clock_ms) zero_ms_ = platform_.clock_ms() - turn_now_ms;
 }
@@ -119,6 +175,7 @@ void Speaker::update(const std::vector<headstart::WordArrival>& arrived, bool tu
         pushed_.push_back(arrived[i]);
         live_->push(arrived[i]);
     }
+    if (playing_) return update_self_playing();
     measure();
     if (!failed_) status_ = platform_.sink->held();  // e.g. the page until the user's first click
     if (failed_) return;
@@ -247,6 +304,9 @@ bool Speaker::done() const {
     if (!active_) return true;
     if (!turn_over_) return false;
     if (!failed_ && (spoken_words_ < pushed_.size() || (live_ && live_->waiting()))) return false;
+    if (playing_)  // the voice said it has ended each (an error cancelled the rest)
+        return failed_ || std::all_of(utterances_.begin(), utterances_.end(),
+                                      [](const SpokenUtterance& u) { return u.ended_ms.has_value(); });
     if (utterances_.empty()) return true;
     const SpokenUtterance& last = utterances_.back();
     if (!last.started_ms) return false;
@@ -282,7 +342,17 @@ nlohmann::json Speaker::state() const {
                          {"origin", headstart::to_string(w.origin)}});
     const bool have_cloud = std::any_of(heard_.words.begin(), heard_.words.end(),
                                         [](const headstart::HeardWord& w) { return w.origin == Origin::Cloud; });
+    const double duration = !playing_ ? heard_.duration_ms() : heard_.words.empty() ? 0.0 : heard_.words.back().end_ms;
+    if (playing_)
+        for (size_t i = 0; i < utterances_.size(); ++i) {
+            const SpokenUtterance& u = utterances_[i];
+            utterances[i]["voice_id"] = u.voice_id;
+            utterances[i]["ended_ms"] = u.ended_ms ? json(*u.ended_ms) : json(nullptr);
+            utterances[i]["boundaries"] =
+                std::count_if(u.boundary_ms.begin(), u.boundary_ms.end(), [](const auto& b) { return b.has_value(); });
+        }
     return {{"on", settings_.on},
+            {"timed_by", playing_ ? "events" : "audio"},
             {"voice", settings_.voice},
             {"wpm", settings_.words_per_minute},
             {"active", active_},
@@ -293,8 +363,128 @@ nlohmann::json Speaker::state() const {
             {"utterances", utterances},
             {"words", words},
             {"first_word_ms", heard_.words.empty() ? json(nullptr) : json(heard_.words.front().start_ms)},
-            {"duration_ms", heard_.duration_ms()},
+            {"duration_ms", duration},
             {"handoff_silence_ms", have_cloud ? json(heard_.handoff_silence_ms) : json(nullptr)}};
+}
+
+}  // namespace ui
+
+// ---- a voice that plays itself (the page's Web Speech API) -------------------------------------
+
+namespace ui {
+
+void Speaker::update_self_playing() {
+    bool changed = false;
+    for (const VoiceEvent& e : playing_->drain()) changed |= apply(e);
+    if (changed) rebuild_heard_from_events();
+    if (failed_) return;
+    status_ = playing_->held();  // e.g. the page before the user's first click
+    if (!live_->waiting() || (!utterances_.empty() && !ready_for_next(utterances_.back()))) return;
+    const double now = turn_now_ms();
+    const std::vector<headstart::WordArrival> words = live_->take_next(now);
+    if (words.empty()) return;
+    SpokenUtterance s;
+    for (const auto& w : words) s.text += (s.text.empty() ? "" : " ") + w.word;
+    s.origin = words.front().origin;
+    s.voice_id = ++request_id_;
+    s.asked_ms = s.queued_ms = now;
+    s.word_chars = word_starts(s.text);
+    s.word_chars.resize(words.size(), s.text.size());  // a word that is all space: at the end
+    s.boundary_ms.assign(words.size(), std::nullopt);
+    spoken_words_ += words.size();
+    utterances_.push_back(s);
+    playing_->speak(s.voice_id, s.text);
+}
+
+// The next utterance goes to the voice once this one has its last word out, 60 % of its characters, or has
+// ended: queued behind it then, it follows without a gap, and holds every word that arrived by then.
+bool Speaker::ready_for_next(const SpokenUtterance& u) const {
+    if (u.ended_ms) return true;
+    if (!u.started_ms) return false;  // not playing yet (held, or behind another)
+    for (size_t k = u.boundary_ms.size(); k-- > 0;)
+        if (u.boundary_ms[k])
+            return k + 1 == u.boundary_ms.size() ||
+                   static_cast<double>(u.word_chars[k]) >= kQueueAheadShare * static_cast<double>(u.text.size());
+    // no word events: by the rate, about 6 characters a word (5 and a space)
+    const double expected_ms = 60000.0 * (static_cast<double>(u.text.size()) + 1) / 6.0 /
+                               std::max(1, settings_.words_per_minute);
+    return turn_now_ms() - *u.started_ms >= kQueueAheadShare * expected_ms;
+}
+
+bool Speaker::apply(const VoiceEvent& e) {
+    auto u = std::find_if(utterances_.begin(), utterances_.end(),
+                          [&](const SpokenUtterance& x) { return x.voice_id == e.id; });
+    if (u == utterances_.end() || !zero_ms_) return false;  // an older turn's
+    const double at = e.clock_ms - *zero_ms_;
+    switch (e.kind) {
+        case VoiceEvent::Kind::Start:
+            if (!u->started_ms) u->started_ms = at;
+            return true;
+        case VoiceEvent::Kind::Word: {
+            // the word holding that character: the last one starting at or before it
+            size_t k = 0;
+            while (k + 1 < u->word_chars.size() && u->word_chars[k + 1] <= e.char_index) ++k;
+            if (u->boundary_ms.empty() || u->boundary_ms[k]) return false;
+            u->boundary_ms[k] = at;
+            if (!u->started_ms) u->started_ms = at;
+            return true;
+        }
+        case VoiceEvent::Kind::End:
+            if (!u->started_ms) u->started_ms = at;
+            if (!u->ended_ms) u->ended_ms = std::max(at, *u->started_ms);
+            return true;
+        case VoiceEvent::Kind::Error:
+            fail("speech: " + (e.message.empty() ? std::string("the browser's voice failed") : e.message));
+            playing_->cancel();  // nothing more is said
+            return true;
+    }
+    return false;
+}
+
+void Speaker::rebuild_heard_from_events() {
+    headstart::SpeechTrack t;
+    t.sample_rate = 0;  // no samples: timed by the voice's events
+    size_t word = 0;
+    // For the handoff: the end of the utterance with the μLM's last word, and the start of the cloud's first.
+    std::optional<double> device_end, cloud_start;
+    for (SpokenUtterance& u : utterances_) {
+        if (!u.started_ms) break;
+        const size_t n = u.boundary_ms.size();
+        std::vector<std::optional<double>> at = u.boundary_ms;
+        if (n && !at[0]) at[0] = u.started_ms;
+        // words without an event of their own: spread by characters between the placed ones (or the end)
+        for (size_t i = 0; i < n; ++i) {
+            if (!at[i]) break;
+            size_t j = i + 1;
+            while (j < n && !at[j]) ++j;
+            if (j == i + 1) continue;
+            const std::optional<double> right = j < n ? at[j] : u.ended_ms;
+            if (!right) break;  // placed once it has ended
+            const double c0 = static_cast<double>(u.word_chars[i]);
+            const double c1 = static_cast<double>(j < n ? u.word_chars[j] : u.text.size());
+            for (size_t m = i + 1; m < j; ++m)
+                at[m] = *at[i] + (*right - *at[i]) * (static_cast<double>(u.word_chars[m]) - c0) / std::max(1.0, c1 - c0);
+        }
+        u.word_offset_ms.clear();
+        double last = *u.started_ms;
+        for (size_t k = 0; k < n && at[k] && word < pushed_.size(); ++k, ++word) {
+            const double from = std::max(last, *at[k]);
+            const std::optional<double> to = k + 1 < n ? at[k + 1] : u.ended_ms;
+            const double end = to ? std::max(from, *to) : from;
+            t.words.push_back({pushed_[word].word, from, end, pushed_[word].origin});
+            u.word_offset_ms.push_back(from - *u.started_ms);
+            last = from;
+        }
+        if (u.origin == Origin::Cloud) {
+            if (!cloud_start && !u.word_offset_ms.empty()) cloud_start = *u.started_ms + u.word_offset_ms.front();
+        } else if (!cloud_start) {
+            device_end = u.ended_ms;
+        }
+        ++t.utterances;
+        word += n - std::min(n, u.word_offset_ms.size());  // words not placed yet keep their places
+    }
+    if (device_end && cloud_start) t.handoff_silence_ms = std::max(0.0, *cloud_start - *device_end);
+    heard_ = std::move(t);
 }
 
 }  // namespace ui

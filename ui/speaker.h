@@ -3,8 +3,11 @@
 //   AudioSink        the platform's audio output, 16-bit mono (desktop: desktop/sdl_voice.h on SDL2;
 //                    the page can put Web Audio behind it): queue samples, tell how far the device has got
 //   SpeechSettings   speak aloud or not, the voice, the rate (the sidebar's controls)
+//   SelfPlayingVoice a voice that plays text itself and reports events instead of giving samples (the page's
+//                    Web Speech API: voice "browser" or "browser:LANG"): no samples, no device clock
 //   SpeechPlatform   what the shell gives: a synthesizer per settings (native: eSpeak NG), the sink, a
-//                    steady clock in ms (read when used, never a frame's start time)
+//                    steady clock in ms (read when used, never a frame's start time); the page: a self-playing
+//                    voice per settings too
 //   Speaker          one turn's voice: core/speech.h's LiveSpeech over the words as they reach the
 //                    presenter; each utterance goes to the sink as soon as the voice is about to be free
 //                    (so speech queued in time carries on without a gap), and each word's start is taken
@@ -26,6 +29,15 @@
 //   * A synthesizer that answers later (the page's, in a Worker): the next utterance is begun
 //     LiveSpeech::lookahead_ms() before the voice comes free (max(400 ms, twice the last wait, scaled to
 //     the text's length)) and queued when its audio comes back.
+//   * A self-playing voice (its name starts with "browser"): the same utterances, each spoken with
+//     speak(), the next one queued behind the one playing once that has reached its last word or 60 % of
+//     its characters (without word events: 60 % of its length at the rate), or ended, so the voice carries
+//     on without a gap. Timed by its events, not by audio: a word starts at its boundary event (without
+//     boundaries: the first at the utterance's start, the rest spread by characters once it has ended) and
+//     ends where the next starts or at the utterance's end; the silence at the handoff is from the end of
+//     the utterance with the μLM's last word to the start of the cloud's first. heard().samples stays
+//     empty and state() says "timed_by": "events" (else "audio"). An error event: silent from there on,
+//     status() says why.
 #pragma once
 
 #include <cstdint>
@@ -74,12 +86,42 @@ public:
 
 struct SpeechSettings {
     bool on = false;
-    std::string voice = "en-us";   // an eSpeak NG voice name
+    std::string voice = "en-us";   // an eSpeak NG voice name, or "browser" / "browser:LANG" (plays_itself())
     int words_per_minute = 165;    // 80..450
     bool operator==(const SpeechSettings& o) const {
         return on == o.on && voice == o.voice && words_per_minute == o.words_per_minute;
     }
 };
+
+// "browser" or "browser:LANG": the page's Web Speech API voice (a SelfPlayingVoice), not eSpeak NG.
+bool plays_itself(const std::string& voice_name);
+
+// What a self-playing voice reports, each stamped with the platform's clock when it happened.
+struct VoiceEvent {
+    enum class Kind { Start, Word, End, Error };
+    int id = 0;                // the speak() it is about
+    Kind kind = Kind::Start;
+    size_t char_index = 0;     // Word: the word's first byte in the UTF-8 text
+    double clock_ms = 0;       // SpeechPlatform::clock_ms's clock
+    std::string message;       // Error: why
+};
+
+// A voice that plays text itself (the browser's speechSynthesis): its sound never passes through the app.
+class SelfPlayingVoice {
+public:
+    virtual ~SelfPlayingVoice() = default;
+    // Queues text behind whatever plays or is queued; its events carry id.
+    virtual void speak(int id, const std::string& text) = 0;
+    // Stops what plays, drops what is queued; no event of theirs comes after.
+    virtual void cancel() = 0;
+    // The events since the last call, in order.
+    virtual std::vector<VoiceEvent> drain() = 0;
+    // Why it holds the sound back now ("" when it plays): the page before the user's first click.
+    virtual std::string held() const { return {}; }
+};
+
+using SelfPlayingFactory =
+    std::function<headstart::Result<std::unique_ptr<SelfPlayingVoice>>(const SpeechSettings&)>;
 
 using SynthesizerFactory =
     std::function<headstart::Result<std::unique_ptr<headstart::Synthesizer>>(const SpeechSettings&)>;
@@ -92,6 +134,7 @@ struct SpeechPlatform {
     // rule). The desktop, whose eSpeak shares two busy cores with the μLM, asks a second ahead: there a
     // synthesis that usually takes 50 ms has taken 0.5 s.
     double min_lookahead_ms = 0;
+    SelfPlayingFactory make_self_playing;  // empty: no voice that plays itself (all but the page)
 };
 
 // One utterance as queued and as heard.
@@ -110,6 +153,12 @@ struct SpokenUtterance {
     // the first one louder than the silence threshold, which is sound_at samples into the utterance.
     size_t sound_at = 0;
     std::vector<int16_t> fingerprint;
+    // A self-playing voice's: the id its events carry, each word's first byte in text, the times of its
+    // word (boundary) events and of its end event (turn's clock).
+    int voice_id = 0;
+    std::vector<size_t> word_chars;
+    std::vector<std::optional<double>> boundary_ms;
+    std::optional<double> ended_ms;
 };
 
 class Speaker {
@@ -124,6 +173,7 @@ public:
     Speaker& operator=(const Speaker&) = delete;
 
     bool can_speak() const { return static_cast<bool>(platform_.make_synthesizer) && platform_.sink; }
+    bool timed_by_events() const { return playing_ != nullptr; }  // this turn's voice plays itself
 
     // A new turn: what still plays stops. With settings.on, the turn is spoken: the voice is made (again
     // when the settings changed) and the device opened; failing either, status() says why and it is silent.
@@ -157,10 +207,19 @@ private:
     void queue_utterance(const std::string& text, const headstart::Utterance& u, const std::vector<int16_t>& samples);
     void rebuild_heard();
     void fail(const std::string& why);
+    // The self-playing path.
+    void begin_self_playing(const SpeechSettings& settings);
+    void update_self_playing();
+    bool apply(const VoiceEvent& e);  // true when it changed what was heard
+    bool ready_for_next(const SpokenUtterance& u) const;
+    void rebuild_heard_from_events();
 
     SpeechPlatform platform_;
     SpeechSettings settings_, synth_settings_;
     std::unique_ptr<headstart::Synthesizer> synth_;
+    std::unique_ptr<SelfPlayingVoice> self_voice_;  // made for self_settings_, kept across turns
+    SpeechSettings self_settings_;
+    SelfPlayingVoice* playing_ = nullptr;            // self_voice_ while this turn speaks with it
     struct Recorder;                 // the synthesizer as LiveSpeech sees it: keeps the last utterance
     std::unique_ptr<Recorder> recorder_;
     std::unique_ptr<headstart::LiveSpeech> live_;
