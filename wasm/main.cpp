@@ -224,12 +224,17 @@ int main() {
     else store = std::make_unique<headstart::MemoryStudyStore>();
     app.set_study_store(store.get());
     point_at_cloud(app, config);
-    // The voice: eSpeak NG in a Worker, played through Web Audio (opened at the first spoken turn).
+    // The voice: eSpeak NG in a Worker, played through Web Audio (opened at the first spoken turn), or the
+    // browser's own Web Speech API for ?voice=browser[:LANG].
     static headstart::WebAudioSink audio;
     app.set_speech(headstart::web_speech_platform(audio));
+    const std::string voice = config.is_object() ? config.value("voice", std::string()) : std::string();
+    if (!voice.empty())
+        if (const std::string why = app.set_control("voice", voice); !why.empty())
+            std::fprintf(stderr, "headstart-web: ?voice=%s: %s\n", voice.c_str(), why.c_str());
     if (config.is_object() && config.value("speech", false)) {  // ?speech=1
         app.set_control("speak", "on");
-        headstart::preload_web_voice();
+        if (!ui::plays_itself(voice)) headstart::preload_web_voice();
     }
     if (!app.init_graphics()) std::fprintf(stderr, "headstart-web: %s\n", app.error().c_str());
     g_shell.window = window;

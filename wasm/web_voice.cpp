@@ -1,9 +1,12 @@
-// wasm/web_voice.cpp — see web_voice.h; the JavaScript side is wasm/web_voice.js.
+// wasm/web_voice.cpp — see web_voice.h; the JavaScript side is wasm/web_voice.js (and wasm/web_speech.js).
 #include "wasm/web_voice.h"
 
 #include <emscripten.h>
 
+#include <algorithm>
 #include <cstdlib>
+
+#include <nlohmann/json.hpp>
 
 // Implemented in wasm/web_voice.js (--js-library).
 extern "C" {
@@ -14,6 +17,13 @@ void hs_voice_clear();
 char* hs_voice_held();
 void hs_voice_load();
 void hs_voice_speak(int id, const char* text, const char* voice, int words_per_minute);
+// Implemented in wasm/web_speech.js (--js-library).
+void hs_speech_load();
+char* hs_speech_open(const char* lang, int words_per_minute);
+void hs_speech_speak(int id, const char* text);
+void hs_speech_cancel();
+char* hs_speech_drain();
+char* hs_speech_held();
 }
 
 namespace headstart {
@@ -111,6 +121,47 @@ void WebSynthesizer::on_spoken(int id, Result<Utterance> answer) {
     if (id == r.last_id) r.answers.insert_or_assign(id, std::move(answer));
 }
 
+// ---- WebSpeechVoice ----------------------------------------------------------------------------
+
+Result<std::unique_ptr<WebSpeechVoice>> WebSpeechVoice::create(const ui::SpeechSettings& settings) {
+    if (settings.words_per_minute < 80 || settings.words_per_minute > 450)
+        return Error{"speech rate must be 80..450 words per minute"};
+    const std::string& v = settings.voice;
+    const std::string lang = v.size() > 8 && v.rfind("browser:", 0) == 0 ? v.substr(8) : "";
+    const std::string error = take_string(hs_speech_open(lang.c_str(), settings.words_per_minute));
+    if (!error.empty()) return Error{error};
+    return std::unique_ptr<WebSpeechVoice>(new WebSpeechVoice());
+}
+
+void WebSpeechVoice::speak(int id, const std::string& text) { hs_speech_speak(id, text.c_str()); }
+
+void WebSpeechVoice::cancel() { hs_speech_cancel(); }
+
+std::vector<ui::VoiceEvent> WebSpeechVoice::drain() {
+    std::vector<ui::VoiceEvent> out;
+    const std::string raw = take_string(hs_speech_drain());
+    if (raw.empty()) return out;
+    const auto events = nlohmann::json::parse(raw, nullptr, false);
+    if (!events.is_array()) return out;
+    for (const auto& e : events) {
+        if (!e.is_array() || e.size() < 5) continue;
+        ui::VoiceEvent x;
+        x.id = e[0].get<int>();
+        const int kind = e[1].get<int>();
+        x.kind = kind == 0   ? ui::VoiceEvent::Kind::Start
+                 : kind == 1 ? ui::VoiceEvent::Kind::Word
+                 : kind == 2 ? ui::VoiceEvent::Kind::End
+                             : ui::VoiceEvent::Kind::Error;
+        x.char_index = static_cast<size_t>(std::max(0.0, e[2].get<double>()));
+        x.clock_ms = e[3].get<double>();
+        x.message = e[4].get<std::string>();
+        out.push_back(std::move(x));
+    }
+    return out;
+}
+
+std::string WebSpeechVoice::held() const { return take_string(hs_speech_held()); }
+
 void preload_web_voice() { hs_voice_load(); }
 
 ui::SpeechPlatform web_speech_platform(WebAudioSink& sink) {
@@ -122,6 +173,12 @@ ui::SpeechPlatform web_speech_platform(WebAudioSink& sink) {
         if (!made.ok()) return Error{made.error()};
         return std::unique_ptr<Synthesizer>(std::move(made.value()));
     };
+    p.make_self_playing = [](const ui::SpeechSettings& s) -> Result<std::unique_ptr<ui::SelfPlayingVoice>> {
+        auto made = WebSpeechVoice::create(s);
+        if (!made.ok()) return Error{made.error()};
+        return std::unique_ptr<ui::SelfPlayingVoice>(std::move(made.value()));
+    };
+    hs_speech_load();  // the browser's voices may take a while to be listed
     return p;
 }
 

@@ -11,7 +11,11 @@
 //   WebSynthesizer   headstart::Synthesizer that answers later: eSpeak NG in WebAssembly in a module Worker
 //                    (wasm/voice_worker.js); send() posts a text, the samples and eSpeak's word marks come
 //                    back on the main thread (hs_on_spoken) and receive() hands them over.
-//   web_speech_platform()   both, with the page's clock, for ui::App::set_speech()
+//   WebSpeechVoice   ui::SelfPlayingVoice on the browser's Web Speech API (wasm/web_speech.js), for the voice
+//                    names "browser" and "browser:LANG": speechSynthesis plays each utterance itself and
+//                    its start / word boundary / end / error events come back stamped with
+//                    performance.now(); no samples, no Web Audio
+//   web_speech_platform()   all three, with the page's clock, for ui::App::set_speech()
 #pragma once
 
 #include <map>
@@ -52,6 +56,19 @@ public:
 private:
     explicit WebSynthesizer(ui::SpeechSettings s) : settings_(std::move(s)) {}
     ui::SpeechSettings settings_;
+};
+
+class WebSpeechVoice final : public ui::SelfPlayingVoice {
+public:
+    // An error when the browser has no speechSynthesis, no voices, or none for LANG.
+    static Result<std::unique_ptr<WebSpeechVoice>> create(const ui::SpeechSettings& settings);
+    void speak(int id, const std::string& text) override;
+    void cancel() override;
+    std::vector<ui::VoiceEvent> drain() override;
+    std::string held() const override;
+
+private:
+    WebSpeechVoice() = default;
 };
 
 // Starts loading the voice now (eSpeak NG and its data, ~1 MB), not at the first spoken turn.
