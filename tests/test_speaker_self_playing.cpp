@@ -5,9 +5,9 @@
 // silence at the handoff come from the events.
 #include <catch2/catch.hpp>
 
+#include "tests/speech_words.h"
 #include "ui/controls.h"
 #include "ui/speaker.h"
-#include "tests/speech_words.h"
 
 using namespace headstart;
 using namespace speech_words;  // arrivals(), +
@@ -17,16 +17,16 @@ namespace {
 struct ScriptedVoice final : ui::SelfPlayingVoice {
     const double* clock = nullptr;
     double ms_per_char = 50, tail_ms = 100, pause_ms = 100;
-    bool boundaries = true;   // word (boundary) events; false: start and end only
-    int fail_from = -1;       // this utterance (0-based) and later ones end in an error event
+    bool boundaries = true;           // word (boundary) events; false: start and end only
+    int fail_from = -1;               // this utterance (0-based) and later ones end in an error event
     bool stale_after_cancel = false;  // a voice that still reports one old event after cancel()
-    std::string hold;         // held(): what is spoken meanwhile waits, and starts at release()
+    std::string hold;                 // held(): what is spoken meanwhile waits, and starts at release()
     std::vector<std::pair<int, std::string>> deferred;
     std::vector<std::string> spoken;
     std::vector<double> spoken_at;
     int cancels = 0;
     std::vector<ui::VoiceEvent> pending;  // not reported yet, in time order
-    double free_at = 0;       // when what is queued has played
+    double free_at = 0;                   // when what is queued has played
 
     void speak(int id, const std::string& text) override {
         spoken.push_back(text);

@@ -406,8 +406,8 @@ bool Speaker::ready_for_next(const SpokenUtterance& u) const {
             return k + 1 == u.boundary_ms.size() ||
                    static_cast<double>(u.word_chars[k]) >= kQueueAheadShare * static_cast<double>(u.text.size());
     // no word events: by the rate, about 6 characters a word (5 and a space)
-    const double expected_ms = 60000.0 * (static_cast<double>(u.text.size()) + 1) / 6.0 /
-                               std::max(1, settings_.words_per_minute);
+    const double expected_ms =
+        60000.0 * (static_cast<double>(u.text.size()) + 1) / 6.0 / std::max(1, settings_.words_per_minute);
     return turn_now_ms() - *u.started_ms >= kQueueAheadShare * expected_ms;
 }
 
@@ -463,7 +463,8 @@ void Speaker::rebuild_heard_from_events() {
             const double c0 = static_cast<double>(u.word_chars[i]);
             const double c1 = static_cast<double>(j < n ? u.word_chars[j] : u.text.size());
             for (size_t m = i + 1; m < j; ++m)
-                at[m] = *at[i] + (*right - *at[i]) * (static_cast<double>(u.word_chars[m]) - c0) / std::max(1.0, c1 - c0);
+                at[m] =
+                    *at[i] + (*right - *at[i]) * (static_cast<double>(u.word_chars[m]) - c0) / std::max(1.0, c1 - c0);
         }
         u.word_offset_ms.clear();
         double last = *u.started_ms;
