@@ -7,18 +7,14 @@
 //        [--threads 1,2] [--runs 3] [--kernels auto,fp32] [--json build/bench/web.json]
 // (web/bench.sh fills in the defaults.) --kernels: the native kernel choices timed (native/ort_model.h; the
 // first is the one the ratios are against, the others are printed beside it); the page folds to fp32. The page is served with COOP/COEP, so 2 threads are real.
-import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { serve } from './serve.mjs';
+import { cliArgs, launchChromium, root } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..');
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
-  (a.startsWith('--') ? acc.concat([[a.slice(2), all[i + 1]]]) : acc), []));
+const args = cliArgs();
 const dist = path.resolve(args.dist || path.join(root, 'build/wasm/web'));
 const native = path.resolve(args.native || path.join(root, 'build/native/cli/headstart'));
 const models = (args.models || ['8m', '16m', '28m'].map((c) => `build/bench-models/untrained-${c}-int8.onnx`).join(','))
@@ -28,9 +24,6 @@ const threads = (args.threads || '1,2').split(',').map(Number);
 const runs = Number(args.runs || 3);
 const kernels = (args.kernels || 'auto').split(',').filter(Boolean);
 const jsonOut = args.json ? path.resolve(args.json) : null;
-const modules = process.env.NODE_PATH?.split(':').find((p) => fs.existsSync(path.join(p, 'puppeteer-core')))
-  || path.join(root, '.deps/web/node_modules');
-const puppeteer = createRequire(path.join(modules, 'noop.js'))('puppeteer-core');
 
 for (const f of [path.join(dist, 'index.html'), native, tokenizer, ...models])
   if (!fs.existsSync(f)) { console.error(`web/bench.mjs: missing ${f}`); process.exit(2); }
@@ -48,13 +41,8 @@ const nativeReport = JSON.parse(fs.readFileSync(nativeJson, 'utf8'));
 // --- web: the page's bench mode in headless Chromium --------------------------------------------
 const server = await serve(dist, 0, '127.0.0.1', { '/bench-models/': modelDir, '/bench-tokenizer/': path.dirname(tokenizer) });
 const base = `http://127.0.0.1:${server.address().port}/`;
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'headstart-chromium-'));
-const browser = await puppeteer.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--no-first-run', `--user-data-dir=${profile}`, ...(process.env.CHROMIUM_FLAGS || '').split(' ').filter(Boolean)],
-});
+const { browser, close } = await launchChromium({ graphics: false,
+  args: (process.env.CHROMIUM_FLAGS || '').split(' ').filter(Boolean) });
 const webReports = [];
 try {
   for (const t of threads) {
@@ -72,9 +60,8 @@ try {
     await page.close();
   }
 } finally {
-  await browser.close();
+  await close();
   server.close();
-  fs.rmSync(profile, { recursive: true, force: true });
 }
 
 // --- side by side -------------------------------------------------------------------------------

@@ -3,31 +3,14 @@
 //   PROFILE=lte scripts/demo web &        # or: build/native/cloud/headstart-cloud --web build/wasm/web
 //   node web/screenshot.mjs [--url http://127.0.0.1:8088/] [--question "..."] [--out docs/screenshot-web.png]
 //                           [--set temperature=0,profile=lte]   controls, as in the desktop's --script "set"
-import { createRequire } from 'node:module';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cliArgs, launchChromium } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
-  (a.startsWith('--') ? acc.concat([[a.slice(2), all[i + 1]]]) : acc), []));
+const args = cliArgs();
 const url = args.url || 'http://127.0.0.1:8088/';
 const question = args.question || 'Can you explain the basics of quantum computing?';
 const out = path.resolve(args.out || 'docs/screenshot-web.png');
-const modules = process.env.NODE_PATH?.split(':').find((p) => fs.existsSync(path.join(p, 'puppeteer-core')))
-  || path.resolve(here, '../.deps/web/node_modules');
-const puppeteer = createRequire(path.join(modules, 'noop.js'))('puppeteer-core');
-
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'headstart-chromium-'));
-const browser = await puppeteer.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`,
-    '--window-size=1280,800'],
-  defaultViewport: { width: 1280, height: 800 },
-});
+const { browser, close } = await launchChromium();
 try {
   const page = await browser.newPage();
   await page.goto(url, { waitUntil: 'load' });
@@ -48,6 +31,5 @@ try {
   const t = (await page.evaluate(() => window.headstart.state())).turn;
   console.log(`wrote ${out}: opener "${t.opener}", path ${t.path}`);
 } finally {
-  await browser.close();
-  fs.rmSync(profile, { recursive: true, force: true });
+  await close();
 }

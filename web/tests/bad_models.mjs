@@ -6,27 +6,17 @@
 // and a question asked anyway ends with that same error, with no uncaught error.
 //   node web/tests/bad_models.mjs --dist build/wasm/web --cloud build/native/cloud/headstart-cloud \
 //        --fixtures build/native/fixtures
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { checks, cliArgs, launchChromium, root, sleep } from '../harness.mjs';
 import { startCloudProcess } from './cloud_process.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
-  (a.startsWith('--') ? acc.concat([[a.slice(2), all[i + 1]]]) : acc), []));
+const args = cliArgs();
 const dist = path.resolve(args.dist || 'build/wasm/web');
 const cloudBin = path.resolve(args.cloud || path.join(root, 'build/native/cloud/headstart-cloud'));
 const fixtures = path.resolve(args.fixtures || path.join(root, 'build/native/fixtures'));
-const modules = process.env.NODE_PATH?.split(':').find((p) => fs.existsSync(path.join(p, 'puppeteer-core')))
-  || path.resolve(here, '../../.deps/web/node_modules');
-const puppeteer = createRequire(path.join(modules, 'noop.js'))('puppeteer-core');
-
-let failures = 0, passes = 0;
-const check = (ok, what) => { console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`); ok ? passes++ : failures++; return ok; };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const { check, end } = checks();
 
 const tiny = fs.readFileSync(path.join(fixtures, 'tiny.onnx'));
 const tokenizer = fs.readFileSync(path.join(fixtures, 'tokenizer.json'));
@@ -55,14 +45,7 @@ function stage(c) {
   return d;
 }
 
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'headstart-chromium-'));
-const browser = await puppeteer.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`, '--window-size=1280,800'],
-  defaultViewport: { width: 1280, height: 800 },
-});
+const { browser, close } = await launchChromium();
 try {
   for (const c of cases) {
     const dir = stage(c);
@@ -103,8 +86,6 @@ try {
     }
   }
 } finally {
-  await browser.close();
-  fs.rmSync(profile, { recursive: true, force: true });
+  await close();
 }
-console.log(`web bad models: ${passes} passed, ${failures} failed`);
-process.exit(failures ? 1 : 0);
+end('web bad models');

@@ -14,32 +14,20 @@
 //      ?cloud= pointing at headstart-cloud on another origin (CORS) also run a whole turn
 //   node web/tests/e2e.mjs --dist build/wasm/web --out build/wasm/screenshots \
 //        --cloud build/native/cloud/headstart-cloud --fixtures build/native/fixtures
-import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { serve } from '../serve.mjs';
+import { checks, cliArgs, launchChromium, root, sleep } from '../harness.mjs';
 import { startCloudProcess } from './cloud_process.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
-  (a.startsWith('--') ? acc.concat([[a.slice(2), all[i + 1]]]) : acc), []));
+const args = cliArgs();
 const dist = path.resolve(args.dist || 'build/wasm/web');
 const out = path.resolve(args.out || 'build/wasm/screenshots');
 const cloudBin = path.resolve(args.cloud || path.join(root, 'build/native/cloud/headstart-cloud'));
 const fixtures = path.resolve(args.fixtures || path.join(root, 'build/native/fixtures'));
-const modules = process.env.NODE_PATH?.split(':').find((p) => fs.existsSync(path.join(p, 'puppeteer-core')))
-  || path.resolve(here, '../../.deps/web/node_modules');
-const require = createRequire(path.join(modules, 'noop.js'));
-const puppeteer = require('puppeteer-core');
-
-let failures = 0, passes = 0;
-const check = (ok, what) => { console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`); ok ? passes++ : failures++; return ok; };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const { check, failures, end } = checks();
 
 // A port nobody listens on: bind one, note it, close it.
 const deadPort = () => new Promise((resolve) => {
@@ -102,15 +90,7 @@ fs.mkdirSync(out, { recursive: true });
 const cloud = await startCloud();
 const url = `${cloud.url}/`;
 console.log(`page and cloud: ${url}`);
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'headstart-chromium-'));
-const browser = await puppeteer.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--no-first-run', `--user-data-dir=${profile}`, '--window-size=1280,800'],
-  defaultViewport: { width: 1280, height: 800 },
-});
+const { browser, close } = await launchChromium();
 const logs = [];
 try {
   const page = await browser.newPage();
@@ -315,11 +295,9 @@ try {
   } finally {
     statics.close();
   }
-  if (failures) console.log(logs.join('\n'));
+  if (failures()) console.log(logs.join('\n'));
 } finally {
-  await browser.close();
+  await close();
   cloud.proc.kill('SIGTERM');
-  fs.rmSync(profile, { recursive: true, force: true });
 }
-console.log(`web e2e: ${passes} passed, ${failures} failed`);
-process.exit(failures ? 1 : 0);
+end('web e2e');

@@ -4,25 +4,15 @@
 // free port with the reference continuator and the shipped corpus.
 //   NODE_PATH=.deps/web/node_modules node web/tests/openai_client.mjs \
 //     --cloud build/native/cloud/headstart-cloud --references assets/reference/answers.jsonl.gz
-import { createRequire } from 'node:module';
-import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { checks, cliArgs, nodeModule, root } from '../harness.mjs';
 import { startCloudProcess } from './cloud_process.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
-  (a.startsWith('--') ? acc.concat([[a.slice(2), all[i + 1]]]) : acc), []));
+const args = cliArgs();
 const cloudBin = path.resolve(args.cloud || path.join(root, 'build/native/cloud/headstart-cloud'));
 const references = path.resolve(args.references || path.join(root, 'assets/reference/answers.jsonl.gz'));
-const modules = process.env.NODE_PATH?.split(':').find((p) => fs.existsSync(path.join(p, 'openai')))
-  || path.resolve(root, '.deps/web/node_modules');
-const require = createRequire(path.join(path.resolve(modules), 'noop.js'));
-const OpenAI = require('openai');
-
-let failures = 0, passes = 0;
-const check = (ok, what) => { console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`); ok ? passes++ : failures++; return ok; };
+const OpenAI = nodeModule('openai');
+const { check, end } = checks();
 
 function startCloud() {
   return startCloudProcess(cloudBin, ['--port', '0', '--continuator', 'reference', '--references', references,
@@ -90,5 +80,4 @@ try {
 } finally {
   cloud.proc.kill('SIGTERM');
 }
-console.log(`${passes} passed, ${failures} failed`);
-process.exit(failures ? 1 : 0);
+end('openai client');

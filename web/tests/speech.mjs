@@ -13,29 +13,19 @@
 //      speech status, and the turn runs on silently
 //   node web/tests/speech.mjs --dist build/wasm/web --cloud build/native/cloud/headstart-cloud --source . \
 //        --out build/wasm/screenshots/speech
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { serve } from '../serve.mjs';
+import { checks, cliArgs, ev, launchChromium, load, root, sleep, state, until } from '../harness.mjs';
 import { startCloudProcess } from './cloud_process.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
-  (a.startsWith('--') ? acc.concat([[a.slice(2), all[i + 1]]]) : acc), []));
+const args = cliArgs();
 const dist = path.resolve(args.dist || 'build/wasm/web');
 const source = path.resolve(args.source || root);
 const out = path.resolve(args.out || 'build/wasm/screenshots/speech');
 const cloudBin = path.resolve(args.cloud || path.join(root, 'build/native/cloud/headstart-cloud'));
-const modules = process.env.NODE_PATH?.split(':').find((p) => fs.existsSync(path.join(p, 'puppeteer-core')))
-  || path.resolve(here, '../../.deps/web/node_modules');
-const puppeteer = createRequire(path.join(modules, 'noop.js'))('puppeteer-core');
-
-let failures = 0, passes = 0;
-const check = (ok, what) => { console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`); ok ? passes++ : failures++; return ok; };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const { check, failures, end } = checks();
 
 for (const f of [path.join(dist, 'index.html'), path.join(dist, 'espeak/espeak-ng.data'), path.join(dist, 'voice_worker.js')])
   if (!fs.existsSync(f)) throw new Error(`missing ${f}: build the wasm preset (cmake --build --preset wasm) after scripts/setup`);
@@ -113,30 +103,6 @@ function find(pcm, needle, from) {
   return -1;
 }
 
-// Runs fn(...args) in the page. Not page.evaluate(): puppeteer evaluates as a user gesture, which would let
-// the page play sound without the click this test is about; the DevTools protocol's Runtime.evaluate without
-// userGesture does not.
-const sessions = new WeakMap();
-async function ev(page, fn, ...args) {
-  if (!sessions.has(page)) sessions.set(page, await page.createCDPSession());
-  const r = await sessions.get(page).send('Runtime.evaluate', {
-    expression: `(${fn})(...${JSON.stringify(args)})`, returnByValue: true, awaitPromise: true, userGesture: false,
-  });
-  if (r.exceptionDetails) throw new Error(`in the page: ${r.exceptionDetails.exception?.description || r.exceptionDetails.text}`);
-  return r.result.value;
-}
-const state = (page) => ev(page, () => window.headstart.state());
-async function until(page, name, ms) {
-  for (const t0 = Date.now(); Date.now() - t0 < ms; await sleep(100))
-    if (await ev(page, (n) => window.headstart.condition(n), name)) return true;
-  return false;
-}
-async function load(page, url) {
-  await page.goto(url, { waitUntil: 'load' });
-  for (const t0 = Date.now(); Date.now() - t0 < 120000; await sleep(100))
-    if (await ev(page, () => !!(window.headstart?.progress?.ready && window.headstart.state()?.frames > 30))) return;
-  throw new Error(`the page did not get ready: ${url}`);
-}
 const shownWords = (t) => (t?.events || []).filter((e) => e.kind === 'word_shown').map((e) => e.text);
 // The opener is one utterance: every μLM word shown, in the first utterance, nothing else in it (the voice's
 // clock once ran a frame behind the turn's, and "Quantum" was heard alone, then "computing is a type").
@@ -150,15 +116,7 @@ const openerWhole = (st) => {
 const cloud = await startCloudProcess(cloudBin, ['--host', '127.0.0.1', '--port', '0', '--continuator', 'reference',
   '--references', path.join(source, 'assets/reference/answers.jsonl.gz'),
   '--tokenizer', path.join(source, 'assets/models/tokenizer.json'), '--profile', 'lte', '--web', dist], 60000);
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'headstart-chromium-'));
-const browser = await puppeteer.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`,
-    '--window-size=1280,800', '--autoplay-policy=document-user-activation-required'],
-  defaultViewport: { width: 1280, height: 800 },
-});
+const { browser, close } = await launchChromium({ args: ['--autoplay-policy=document-user-activation-required'] });
 const logs = [];
 const staged = [];
 try {
@@ -306,12 +264,10 @@ try {
   } finally {
     statics.close();
   }
-  if (failures) console.log(logs.slice(-60).join('\n'));
+  if (failures()) console.log(logs.slice(-60).join('\n'));
 } finally {
-  await browser.close();
+  await close();
   cloud.proc.kill('SIGTERM');
-  fs.rmSync(profile, { recursive: true, force: true });
   for (const d of staged) fs.rmSync(d, { recursive: true, force: true });
 }
-console.log(`web speech: ${passes} passed, ${failures} failed`);
-process.exit(failures ? 1 : 0);
+end('web speech');
