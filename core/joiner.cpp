@@ -168,16 +168,20 @@ std::string ContinuationJoiner::finish() {
 }
 
 std::string ContinuationJoiner::release(bool final_text) {
-    const bool decide_now = final_text || held_.size() >= kMaxHeldBytes;
-
-    // 1. Overlap: is the continuation restating the opener's last words?
+    // 1. Overlap: is the continuation restating the opener's last words? Judged on its first kMaxHeldBytes
+    // bytes (after leading spaces) however the stream was cut: a word that reaches past them is no restated
+    // opener word, whether the network delivered it whole or in pieces.
+    const std::string_view rest_all = trim_leading_spaces(held_);
+    const bool decide_now = final_text || rest_all.size() >= kMaxHeldBytes;
     if (!overlap_decided_) {
-        const std::string_view rest = trim_leading_spaces(held_);
+        const std::string_view rest = rest_all.substr(0, kMaxHeldBytes);
         if (rest.empty() && !decide_now) return {};
         const std::vector<WordSpan> spans = split_words(rest);
         const bool starts_with_word = !rest.empty() && text_class(first_code_point(rest)) == TextClass::Word;
+        // every word in view is whole: the text has ended inside the window
+        const bool whole = final_text && rest.size() == rest_all.size();
         std::size_t complete = 0;
-        while (complete < spans.size() && (decide_now || spans[complete].end < rest.size())) ++complete;
+        while (complete < spans.size() && (whole || spans[complete].end < rest.size())) ++complete;
         const int n_opener = static_cast<int>(opener_keys_.size());
         const int lo = std::max(1, config_.min_overlap_words), hi = std::min(config_.max_overlap_words, n_opener);
         int best = 0;
@@ -192,8 +196,10 @@ std::string ContinuationJoiner::release(bool final_text) {
                 const std::string key = word_key(rest.substr(spans[j].begin, spans[j].end - spans[j].begin));
                 const std::string& expected = opener_keys_[static_cast<std::size_t>(n_opener - k + j)];
                 if (static_cast<std::size_t>(j) >= complete) {
-                    // A word still growing can only match if it is a prefix of the expected one.
-                    if (expected.compare(0, key.size(), key) == 0 && key.size() <= expected.size()) waiting = true;
+                    // A word still growing can only match if it is a prefix of the expected one; one that
+                    // reaches past the window never does.
+                    if (!decide_now && expected.compare(0, key.size(), key) == 0 && key.size() <= expected.size())
+                        waiting = true;
                     else mismatch = true;
                     break;
                 }
@@ -217,7 +223,7 @@ std::string ContinuationJoiner::release(bool final_text) {
                 if (text_class(decode_code_point_before(rest, cut, &n)) == TextClass::Word) break;
                 cut -= n;
             }
-            held_ = std::string(rest.substr(cut));
+            held_ = std::string(rest_all.substr(cut));
             dropped_words_ = best;
         }
     }

@@ -112,6 +112,30 @@ TEST_CASE("joiner: same result for any chunking", "[joiner]") {
     CHECK(whole == "Good question \xE2\x80\x94 the caf\xC3\xA9 is open.");
 }
 
+// Found by fuzz_joiner (fuzz/regressions/joiner/): the overlap was decided once 512 bytes were held, leading
+// spaces included, and a word still arriving was then judged as if whole — "to" of "torial" matched the
+// opener's "to" and two words were dropped, where the same text in one piece drops none.
+TEST_CASE("joiner: a long run of leading spaces does not decide the overlap on a half-arrived word", "[joiner]") {
+    const std::string opener = "The best way to";
+    const std::string spaces(508, ' ');
+    const std::string whole = join(opener, spaces + "way torial works");
+    CHECK(whole == "The best way to way torial works");
+    ContinuationJoiner j(opener);
+    std::string out = opener + j.push(spaces + "way to");
+    out += j.push("rial works");
+    out += j.finish();
+    CHECK(out == whole);
+    CHECK(j.dropped_overlap_words() == 0);
+    // A restatement still counts however the text was cut, and a first word longer than the window never does.
+    CHECK(join(opener, spaces + "way to learn") == "The best way to learn");
+    const std::string long_word(600, 'a');
+    ContinuationJoiner k("a");
+    std::string streamed = k.push(long_word.substr(0, 300));
+    streamed += k.push(long_word.substr(300));
+    streamed += k.finish();
+    CHECK("a" + streamed == join("a", long_word));
+}
+
 TEST_CASE("joiner: UTF-8 split across deltas and ill-formed bytes", "[joiner]") {
     ContinuationJoiner j("Un");
     std::string out = j.push(" caf\xC3");
