@@ -115,6 +115,24 @@ Contraction contraction_at_start(std::string_view s, bool final_text) {
     return Contraction::No;
 }
 
+// True when a space follows, inside `text`, the last chunk of `w` that holds a word character: more text
+// cannot change the word's key (a chunk "to," at the end of the text could still become "to,x").
+bool key_settled(std::string_view text, const WordSpan& w) {
+    std::size_t word_end = w.begin;
+    for (std::size_t i = w.begin; i < w.end;) {
+        std::size_t n = 1;
+        if (text_class(decode_code_point(text, i, &n)) == TextClass::Word) word_end = i + n;
+        i += n;
+    }
+    std::size_t i = word_end;
+    while (i < text.size()) {
+        std::size_t n = 1;
+        if (text_class(decode_code_point(text, i, &n)) == TextClass::Space) return true;
+        i += n;
+    }
+    return false;
+}
+
 }  // namespace
 
 std::string seam(std::string_view left, std::string_view right, bool right_had_space,
@@ -180,8 +198,10 @@ std::string ContinuationJoiner::release(bool final_text) {
         const bool starts_with_word = !rest.empty() && text_class(first_code_point(rest)) == TextClass::Word;
         // every word in view is whole: the text has ended inside the window
         const bool whole = final_text && rest.size() == rest_all.size();
+        // A word's key is settled once a space follows the last chunk of it that holds a word character
+        // (punctuation-only chunks split_words appends to it later change nothing).
         std::size_t complete = 0;
-        while (complete < spans.size() && (whole || spans[complete].end < rest.size())) ++complete;
+        while (complete < spans.size() && (whole || key_settled(rest, spans[complete]))) ++complete;
         const int n_opener = static_cast<int>(opener_keys_.size());
         const int lo = std::max(1, config_.min_overlap_words), hi = std::min(config_.max_overlap_words, n_opener);
         int best = 0;

@@ -136,6 +136,20 @@ TEST_CASE("joiner: a long run of leading spaces does not decide the overlap on a
     CHECK("a" + streamed == join("a", long_word));
 }
 
+// Found next by fuzz_joiner: a restated word followed by a space is settled, even when punctuation-only text after
+// it (which split_words counts as part of it) runs past the 512-byte window.
+TEST_CASE("joiner: a restated word followed by a long run of punctuation", "[joiner]") {
+    const std::string tail = " " + std::string(600, ',');
+    const std::string whole = join("way to", "way to" + tail);
+    ContinuationJoiner j("way to");
+    std::string out = "way to" + j.push("way to ");
+    out += j.push(tail.substr(1));
+    out += j.finish();
+    CHECK(out == whole);
+    CHECK(j.dropped_overlap_words() == 2);
+    CHECK(whole == "way to" + std::string(600, ','));
+}
+
 TEST_CASE("joiner: UTF-8 split across deltas and ill-formed bytes", "[joiner]") {
     ContinuationJoiner j("Un");
     std::string out = j.push(" caf\xC3");
