@@ -36,6 +36,20 @@ std::vector<size_t> word_starts(const std::string& text) {
     return out;
 }
 
+// The voice made for `want`: `held` is kept while it was made for the same settings, else made again ("" or
+// why it could not be).
+template <class Voice, class Factory>
+std::string keep_or_make(std::unique_ptr<Voice>& held, SpeechSettings& made_for, const SpeechSettings& want,
+                         const Factory& make) {
+    if (held && made_for == want) return {};
+    held.reset();
+    auto made = make(want);
+    if (!made.ok()) return made.error();
+    held = std::move(made.value());
+    made_for = want;
+    return {};
+}
+
 }  // namespace
 
 bool plays_itself(const std::string& voice_name) {
@@ -94,16 +108,10 @@ void Speaker::begin_turn(const SpeechSettings& settings) {
         return;
     }
     SpeechSettings voice = settings;
-    voice.on = synth_settings_.on = true;
-    if (!synth_ || !(synth_settings_ == voice)) {
-        synth_.reset();
-        auto made = platform_.make_synthesizer(voice);
-        if (!made.ok()) {
-            status_ = "speech off: " + made.error();
-            return;
-        }
-        synth_ = std::move(made.value());
-        synth_settings_ = voice;
+    voice.on = true;
+    if (const std::string why = keep_or_make(synth_, synth_settings_, voice, platform_.make_synthesizer); !why.empty()) {
+        status_ = "speech off: " + why;
+        return;
     }
     // The voice's sample rate (an empty text is no words, just the format), and the device at it.
     auto probe = synth_->speak("");
@@ -134,15 +142,10 @@ void Speaker::begin_self_playing(const SpeechSettings& settings) {
     }
     SpeechSettings voice = settings;
     voice.on = true;
-    if (!self_voice_ || !(self_settings_ == voice)) {
-        self_voice_.reset();
-        auto made = platform_.make_self_playing(voice);
-        if (!made.ok()) {
-            status_ = "speech off: " + made.error();
-            return;
-        }
-        self_voice_ = std::move(made.value());
-        self_settings_ = voice;
+    if (const std::string why = keep_or_make(self_voice_, self_settings_, voice, platform_.make_self_playing);
+        !why.empty()) {
+        status_ = "speech off: " + why;
+        return;
     }
     self_voice_->cancel();  // whatever the last turn left
     self_voice_->drain();
